@@ -1,0 +1,117 @@
+package org.nodeffm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Bad input gets a clear Java exception, loses nothing, and never crashes the JVM. */
+class BadInputTest {
+  private NodeRuntime node;
+
+  @BeforeEach
+  void setUp() {
+    node = NodeRuntime.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    node.close();
+  }
+
+  @Test
+  void nullAndZeroHandlesAreRejected() {
+    assertThrows(NullPointerException.class, () -> new ThreadSafeFunction(null));
+    IllegalArgumentException zero =
+        assertThrows(IllegalArgumentException.class, () -> new ThreadSafeFunction(MemorySegment.NULL));
+    assertTrue(zero.getMessage().contains("NULL"), zero.getMessage());
+    assertThrows(NullPointerException.class, () -> node.createThreadSafeFunction(null, 0, 0));
+    assertThrows(NullPointerException.class, () -> node.eval(null));
+    assertThrows(NullPointerException.class, () -> NodeRuntime.start(null));
+    assertThrows(IllegalArgumentException.class, () -> NapiStatus.of(999));
+  }
+
+  @Test
+  void badJavaScriptIsAJavaException() {
+    JavaScriptException thrown =
+        assertThrows(JavaScriptException.class, () -> node.eval("throw new Error('boom')"));
+    assertEquals("Error: boom", thrown.getMessage());
+    assertThrows(JavaScriptException.class, () -> node.eval("syntax error here"));
+    IllegalArgumentException notFunction =
+        assertThrows(IllegalArgumentException.class, () -> node.createThreadSafeFunction("42", 0, 0));
+    assertTrue(notFunction.getMessage().contains("not a JavaScript function"), notFunction.getMessage());
+    assertThrows(JavaScriptException.class, () -> node.createThreadSafeFunction("(", 0, 0));
+    assertThrows(IllegalArgumentException.class, () -> node.createThreadSafeFunction("() => 1", -1, 0));
+    // Nothing was lost: the runtime still works.
+    assertEquals("3", node.eval("1 + 2"));
+  }
+
+  @Test
+  void releasedHandlesThrow() {
+    ThreadSafeFunction function = node.createThreadSafeFunction("() => {}", 0, 5);
+    assertEquals(NapiStatus.OK, function.release());
+    IllegalStateException released = assertThrows(IllegalStateException.class, () -> function.call(1));
+    assertTrue(released.getMessage().contains("released by every thread"), released.getMessage());
+    assertThrows(IllegalStateException.class, function::release);
+    assertThrows(IllegalStateException.class, function::abort);
+    assertThrows(IllegalStateException.class, function::context);
+    assertThrows(IllegalStateException.class, function::acquire);
+  }
+
+  @Test
+  void threadsWithoutAReferenceThrow() {
+    ThreadSafeFunction function = node.createThreadSafeFunction("() => {}", 0, 5);
+    try (Holder other = new Holder()) {
+      IllegalStateException noReference =
+          assertThrows(IllegalStateException.class, () -> other.run(() -> function.call(1)));
+      assertTrue(noReference.getMessage().contains("holds no reference"), noReference.getMessage());
+      assertThrows(IllegalStateException.class, () -> other.run(function::release));
+      assertThrows(IllegalStateException.class, () -> other.run(function::context));
+      assertEquals(NapiStatus.OK, other.run(function::acquire));
+      assertEquals(NapiStatus.OK, other.run(function::release));
+      assertThrows(IllegalStateException.class, () -> other.run(function::release));
+    }
+    assertEquals(5, function.context());
+    assertEquals(NapiStatus.OK, function.release());
+  }
+
+  @Test
+  void aClosedRuntimeThrows() {
+    ThreadSafeFunction function = node.createThreadSafeFunction("() => {}", 0, 5);
+    node.close();
+    node.close(); // Twice is fine.
+    IllegalStateException closed = assertThrows(IllegalStateException.class, () -> node.eval("1"));
+    assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+    assertThrows(IllegalStateException.class, () -> node.createThreadSafeFunction("() => {}", 0, 0));
+    // The handle outlives its runtime: calls say CLOSING, and release frees it.
+    assertEquals(NapiStatus.CLOSING, function.call(1));
+    assertThrows(IllegalStateException.class, function::release);
+    assertEquals(0, function.references());
+  }
+
+  @Test
+  void aMissingLibnodeIsAClearErrorThatNamesTheBuild() throws IOException, InterruptedException {
+    Scripts.Result result =
+        Scripts.run(
+            Scripts.javaCommand(
+                List.of("-Dnodeffm.libnode=/nonexistent/libnode.so"), MissingLibnodeMain.class),
+            120);
+    assertNotEquals(0, result.exitCode());
+    assertTrue(result.output().contains("libnode not found at /nonexistent/libnode.so"), result.output());
+    assertTrue(result.output().contains("libnode-build/build"), result.output());
+  }
+
+  /** Starts a runtime in a child JVM whose libnode does not exist. */
+  static final class MissingLibnodeMain {
+    public static void main(String[] args) {
+      NodeRuntime.start();
+    }
+  }
+}

@@ -1,0 +1,264 @@
+package org.nodeffm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The contract of the patch series, on the patched libnode: each of the four operations, called by
+ * a thread that holds a reference, in each state of a thread-safe function.
+ *
+ * <pre>
+ *              open      closing   finalized (env stopped / aborted)   after the last release
+ *   call       OK        CLOSING*  CLOSING*                            IllegalStateException
+ *   acquire    OK        CLOSING   CLOSING                             IllegalStateException
+ *   release    OK        OK*       OK*                                 IllegalStateException
+ *   context    context   context   context                             IllegalStateException
+ *   (* drops the calling thread's reference)
+ * </pre>
+ */
+class ContractTest {
+  private static final long CONTEXT = 0x1234_5678_9abcL;
+
+  enum State {
+    OPEN,
+    /** Aborted while the event loop is busy, so finalization has not run yet. */
+    CLOSING,
+    /** The runtime was closed while a thread holds a reference. */
+    FINALIZED_BY_SHUTDOWN,
+    /** Aborted and finalized while the runtime keeps running. */
+    FINALIZED_BY_ABORT
+  }
+
+  private NodeRuntime node;
+  private Holder holder;
+  private final CountDownLatch loopBlocked = new CountDownLatch(1);
+  private final CountDownLatch unblockLoop = new CountDownLatch(1);
+
+  @AfterEach
+  void tearDown() {
+    unblockLoop.countDown();
+    if (holder != null) {
+      holder.close();
+    }
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  /** A thread-safe function in {@code state} and a holder thread that holds one reference to it. */
+  private ThreadSafeFunction inState(State state) throws InterruptedException {
+    node = NodeRuntime.start();
+    // Payload -1 makes JavaScript report to Java, whose listener blocks the event loop.
+    node.onReport(
+        (tag, value) -> {
+          loopBlocked.countDown();
+          awaitQuietly(unblockLoop);
+        });
+    ThreadSafeFunction function =
+        node.createThreadSafeFunction("(n) => { if (n === -1) nodeffm.report(0, n); }", 4, CONTEXT);
+    holder = new Holder();
+    assertEquals(NapiStatus.OK, holder.run(function::acquire));
+    long finalizedBefore = finalizerRuns();
+    switch (state) {
+      case OPEN -> {}
+      case CLOSING -> {
+        assertEquals(NapiStatus.OK, function.call(-1));
+        assertTrue(loopBlocked.await(10, TimeUnit.SECONDS), "the event loop did not run the call");
+        assertEquals(NapiStatus.OK, function.abort());
+        assertFalse(function.isFinalized());
+      }
+      case FINALIZED_BY_SHUTDOWN -> {
+        assertEquals(NapiStatus.OK, function.release());
+        node.close();
+        assertTrue(function.isFinalized());
+        assertEquals(finalizedBefore + 1, finalizerRuns());
+      }
+      case FINALIZED_BY_ABORT -> {
+        assertEquals(NapiStatus.OK, function.abort());
+        awaitFinalized(function);
+        assertTrue(node.isRunning());
+        assertEquals(finalizedBefore + 1, finalizerRuns());
+      }
+    }
+    assertEquals(1, (long) holder.run(function::referencesOfCurrentThread));
+    return function;
+  }
+
+  @ParameterizedTest
+  @EnumSource(State.class)
+  void call(State state) throws InterruptedException {
+    ThreadSafeFunction function = inState(state);
+    NapiStatus expected = state == State.OPEN ? NapiStatus.OK : NapiStatus.CLOSING;
+    assertEquals(expected, holder.run(() -> function.call(7, CallMode.BLOCKING)));
+    assertEquals(expected == NapiStatus.OK ? 1 : 0, (long) holder.run(function::referencesOfCurrentThread));
+    if (state != State.OPEN) {
+      // CLOSING ended the holder's reference: the holder may not use the function any more.
+      assertThrows(IllegalStateException.class, () -> holder.run(function::context));
+    }
+    finishAndCheckFinalizedOnce(function, state);
+  }
+
+  @ParameterizedTest
+  @EnumSource(State.class)
+  void acquire(State state) throws InterruptedException {
+    ThreadSafeFunction function = inState(state);
+    NapiStatus expected = state == State.OPEN ? NapiStatus.OK : NapiStatus.CLOSING;
+    assertEquals(expected, holder.run(function::acquire));
+    assertEquals(expected == NapiStatus.OK ? 2 : 1, (long) holder.run(function::referencesOfCurrentThread));
+    if (expected == NapiStatus.OK) {
+      assertEquals(NapiStatus.OK, holder.run(function::release));
+    }
+    finishAndCheckFinalizedOnce(function, state);
+  }
+
+  @ParameterizedTest
+  @EnumSource(State.class)
+  void release(State state) throws InterruptedException {
+    ThreadSafeFunction function = inState(state);
+    if (state == State.OPEN) {
+      assertEquals(NapiStatus.OK, holder.run(function::acquire)); // Keep it open.
+    }
+    assertEquals(NapiStatus.OK, holder.run(function::release));
+    finishAndCheckFinalizedOnce(function, state);
+  }
+
+  @ParameterizedTest
+  @EnumSource(State.class)
+  void context(State state) throws InterruptedException {
+    ThreadSafeFunction function = inState(state);
+    assertEquals(CONTEXT, (long) holder.run(function::context));
+    finishAndCheckFinalizedOnce(function, state);
+  }
+
+  @Test
+  void everyOperationThrowsAfterTheLastRelease() throws InterruptedException {
+    ThreadSafeFunction function = inState(State.OPEN);
+    assertEquals(NapiStatus.OK, function.release()); // This thread's reference.
+    long finalizedBefore = finalizerRuns();
+    assertEquals(NapiStatus.OK, holder.run(function::release)); // The last one: it closes.
+    assertEquals(0, function.references());
+    awaitFinalized(function);
+    assertEquals(finalizedBefore + 1, finalizerRuns());
+    for (Holder thread : new Holder[] {holder, null}) {
+      java.util.function.Function<java.util.concurrent.Callable<?>, Object> on =
+          operation -> thread == null ? callUnchecked(operation) : thread.run(operation);
+      assertThrows(IllegalStateException.class, () -> on.apply(() -> function.call(1)));
+      assertThrows(IllegalStateException.class, () -> on.apply(function::acquire));
+      assertThrows(IllegalStateException.class, () -> on.apply(function::release));
+      assertThrows(IllegalStateException.class, () -> on.apply(function::abort));
+      assertThrows(IllegalStateException.class, () -> on.apply(function::context));
+    }
+  }
+
+  @Test
+  void blockedCallersAreWokenWhenTheRuntimeCloses() throws InterruptedException {
+    node = NodeRuntime.start();
+    node.onReport(
+        (tag, value) -> {
+          loopBlocked.countDown();
+          awaitQuietly(unblockLoop);
+        });
+    ThreadSafeFunction function =
+        node.createThreadSafeFunction("(n) => { if (n === -1) nodeffm.report(0, n); }", 1, CONTEXT);
+    assertEquals(NapiStatus.OK, function.call(-1));
+    assertTrue(loopBlocked.await(10, TimeUnit.SECONDS));
+    assertEquals(NapiStatus.OK, function.call(1)); // The queue (size 1) is now full.
+    Holder[] blocked = new Holder[4];
+    java.util.List<java.util.concurrent.Future<NapiStatus>> results = new java.util.ArrayList<>();
+    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(blocked.length);
+    CountDownLatch acquired = new CountDownLatch(blocked.length);
+    for (int i = 0; i < blocked.length; i++) {
+      results.add(
+          callers.submit(
+              () -> {
+                function.acquire();
+                acquired.countDown();
+                // Blocks on the full queue; teardown may still take an item
+                // and let one more call in, so call until CLOSING.
+                NapiStatus status;
+                do {
+                  status = function.call(2, CallMode.BLOCKING);
+                } while (status == NapiStatus.OK);
+                return status;
+              }));
+    }
+    assertTrue(acquired.await(10, TimeUnit.SECONDS));
+    Thread.sleep(100); // Let them block on the full queue.
+    Thread closer = Thread.ofPlatform().start(node::close);
+    Thread.sleep(50);
+    unblockLoop.countDown(); // The loop returns from JavaScript and sees the stop.
+    closer.join(30_000);
+    for (var result : results) {
+      try {
+        assertEquals(NapiStatus.CLOSING, result.get(30, TimeUnit.SECONDS));
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        throw new AssertionError("a blocked caller was not woken", e);
+      }
+    }
+    callers.shutdown();
+    assertEquals(NapiStatus.OK, function.release());
+    assertEquals(0, function.references());
+  }
+
+  /** Ends every reference left, then checks that finalization happened exactly once. */
+  private void finishAndCheckFinalizedOnce(ThreadSafeFunction function, State state)
+      throws InterruptedException {
+    long finalizedBefore = finalizerRuns();
+    boolean wasFinalized = function.isFinalized();
+    unblockLoop.countDown();
+    while (holder.run(function::referencesOfCurrentThread) > 0) {
+      holder.run(function::release);
+    }
+    if (function.referencesOfCurrentThread() > 0) {
+      function.release();
+    }
+    assertEquals(0, function.references());
+    if (state == State.FINALIZED_BY_SHUTDOWN) {
+      assertEquals(finalizedBefore, finalizerRuns(), "finalized twice");
+    } else {
+      awaitFinalized(function);
+      assertEquals(finalizedBefore + (wasFinalized ? 0 : 1), finalizerRuns(), "finalized twice");
+      node.close();
+      assertEquals(finalizedBefore + (wasFinalized ? 0 : 1), finalizerRuns(), "finalized twice");
+    }
+  }
+
+  static long finalizerRuns() {
+    return org.nodeffm.internal.bindings.NodeApi.nodeffm_tsfn_finalize_count();
+  }
+
+  static void awaitFinalized(ThreadSafeFunction function) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!function.isFinalized()) {
+      assertTrue(System.nanoTime() < deadline, "not finalized within 10 s");
+      Thread.sleep(1);
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Object callUnchecked(java.util.concurrent.Callable<?> operation) {
+    try {
+      return operation.call();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+}
