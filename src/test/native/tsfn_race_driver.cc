@@ -4,16 +4,19 @@
 // on a stock libnode the threads touch a deleted thread-safe function; on a
 // patched one they must not.
 //
-//   tsfn_race_driver [ROUNDS] [THREADS]
+//   tsfn_race_driver [ROUNDS] [THREADS] [mixed|nonblocking] [ROUND_TIMEOUT_S]
 //
 // Prints one line per round with the statuses seen; exits 0 if every status
-// is one the patched contract allows, 2 otherwise.
+// is one the patched contract allows, 2 otherwise, 3 if a round hangs (on a
+// stock libnode, callers blocked on a full queue can wait forever).
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <unistd.h>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -61,6 +64,8 @@ void RunTask(napi_env env, int64_t task_id) {
 
 // Each thread holds one reference until a call returns napi_closing (even
 // threads) or acquire does and it releases (odd threads).
+bool only_nonblocking = false;
+
 void Hammer(napi_threadsafe_function tsfn, int index,
             std::vector<unsigned>* counts) {
   auto record = [&](Op op, napi_status status) {
@@ -75,7 +80,8 @@ void Hammer(napi_threadsafe_function tsfn, int index,
       case 0:
         status = napi_call_threadsafe_function(
             tsfn, reinterpret_cast<void*>(static_cast<intptr_t>(i)),
-            (i / 3) % 2 ? napi_tsfn_blocking : napi_tsfn_nonblocking);
+            (i / 3) % 2 && !only_nonblocking ? napi_tsfn_blocking
+                                             : napi_tsfn_nonblocking);
         record(kCall, status);
         if (status != napi_ok && status != napi_queue_full) holds = false;
         break;
@@ -117,6 +123,8 @@ bool Allowed(int op, int status) {
 int main(int argc, char** argv) {
   int rounds = argc > 1 ? atoi(argv[1]) : 3;
   int threads = argc > 2 ? atoi(argv[2]) : 8;
+  only_nonblocking = argc > 3 && std::string(argv[3]) == "nonblocking";
+  int timeout_s = argc > 4 ? atoi(argv[4]) : 60;
   char error[1024];
   if (nodeffm_process_init(error, sizeof(error)) != 0) {
     fprintf(stderr, "nodeffm_process_init: %s\n", error);
@@ -124,6 +132,19 @@ int main(int argc, char** argv) {
   }
   bool all_allowed = true;
   for (int r = 0; r < rounds; r++) {
+    // A round that does not end in time hangs: report it and exit.
+    std::mutex watchdog_mutex;
+    std::condition_variable watchdog_cv;
+    bool round_done = false;
+    std::thread watchdog([&, r] {
+      std::unique_lock<std::mutex> lock(watchdog_mutex);
+      if (!watchdog_cv.wait_for(lock, std::chrono::seconds(timeout_s),
+                                [&] { return round_done; })) {
+        printf("round %d: HANG (no end after %d s)\n", r, timeout_s);
+        fflush(stdout);
+        _exit(3);
+      }
+    });
     Round round;
     round.threads = threads;
     current_round = &round;
@@ -155,6 +176,12 @@ int main(int argc, char** argv) {
     loop.join();
     for (std::thread& t : hammers) t.join();
     nodeffm_runtime_free(runtime);
+    {
+      std::lock_guard<std::mutex> lock(watchdog_mutex);
+      round_done = true;
+    }
+    watchdog_cv.notify_all();
+    watchdog.join();
 
     printf("round %d:", r);
     for (int op = 0; op < kOpCount; op++) {
