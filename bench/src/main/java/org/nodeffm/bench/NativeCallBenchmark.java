@@ -1,0 +1,88 @@
+package org.nodeffm.bench;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.nodeffm.CallMode;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The native C driver: {@code threads} pthreads call the same thread-safe function, on the same
+ * libnode and JavaScript callback as {@link CallBenchmark}, for 100 ms per invocation. Run with
+ * -t 1: the threads are the driver's. The secondary metric {@code ran} is comparable with
+ * CallBenchmark's.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 2)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+public class NativeCallBenchmark {
+  private static final long SLICE_NANOS = 100_000_000L;
+
+  @State(Scope.Benchmark)
+  public static class Shared {
+    @Param({"patched", "stock"})
+    public String flavour;
+
+    @Param({"NONBLOCKING", "BLOCKING"})
+    public CallMode mode;
+
+    @Param({"16", "4096"})
+    public long maxQueueSize;
+
+    @Param({"1", "2", "4", "8"})
+    public int threads;
+
+    Node node;
+    final AtomicLong accepted = new AtomicLong();
+
+    @Setup(Level.Trial)
+    public void start() {
+      node = Node.start(flavour, maxQueueSize);
+    }
+
+    @TearDown(Level.Trial)
+    public void stop() {
+      node.done(accepted.get());
+    }
+  }
+
+  @State(Scope.Thread)
+  @AuxCounters(AuxCounters.Type.OPERATIONS)
+  public static class Counter {
+    /** Calls accepted in this iteration (secondary metric, ops/s). */
+    public long ran;
+
+    @Setup(Level.Iteration)
+    public void reset() {
+      ran = 0;
+    }
+  }
+
+  @Benchmark
+  public long call(Shared shared, Counter counter) {
+    long accepted =
+        Node.Native.drive(
+            shared.node.function.nativeHandle(),
+            shared.threads,
+            Node.Native.CALL,
+            shared.mode == CallMode.BLOCKING,
+            SLICE_NANOS);
+    counter.ran += accepted;
+    shared.accepted.addAndGet(accepted);
+    return accepted;
+  }
+}
