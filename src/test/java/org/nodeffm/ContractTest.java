@@ -5,9 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
+import org.nodeffm.internal.bindings.NodeApi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -54,17 +64,24 @@ class ContractTest {
     }
   }
 
-  /** A thread-safe function in {@code state} and a holder thread that holds one reference to it. */
-  private ThreadSafeFunction inState(State state) throws InterruptedException {
+  /**
+   * Starts the runtime and a thread-safe function whose call with payload -1 blocks the event
+   * loop (JavaScript reports to Java, whose listener waits for {@link #unblockLoop}).
+   */
+  private ThreadSafeFunction startWithBlockableLoop(long maxQueueSize) {
     node = NodeRuntime.start();
-    // Payload -1 makes JavaScript report to Java, whose listener blocks the event loop.
     node.onReport(
         (tag, value) -> {
           loopBlocked.countDown();
           awaitQuietly(unblockLoop);
         });
-    ThreadSafeFunction function =
-        node.createThreadSafeFunction("(n) => { if (n === -1) nodeffm.report(0, n); }", 4, CONTEXT);
+    return node.createThreadSafeFunction(
+        "(n) => { if (n === -1) nodeffm.report(0, n); }", maxQueueSize, CONTEXT);
+  }
+
+  /** A thread-safe function in {@code state} and a holder thread that holds one reference to it. */
+  private ThreadSafeFunction inState(State state) throws InterruptedException {
+    ThreadSafeFunction function = startWithBlockableLoop(4);
     holder = new Holder();
     assertEquals(NapiStatus.OK, holder.run(function::acquire));
     long finalizedBefore = finalizerRuns();
@@ -149,7 +166,7 @@ class ContractTest {
     awaitFinalized(function);
     assertEquals(finalizedBefore + 1, finalizerRuns());
     for (Holder thread : new Holder[] {holder, null}) {
-      java.util.function.Function<java.util.concurrent.Callable<?>, Object> on =
+      Function<Callable<?>, Object> on =
           operation -> thread == null ? callUnchecked(operation) : thread.run(operation);
       assertThrows(IllegalStateException.class, () -> on.apply(() -> function.call(1)));
       assertThrows(IllegalStateException.class, () -> on.apply(function::acquire));
@@ -161,22 +178,15 @@ class ContractTest {
 
   @Test
   void blockedCallersAreWokenWhenTheRuntimeCloses() throws InterruptedException {
-    node = NodeRuntime.start();
-    node.onReport(
-        (tag, value) -> {
-          loopBlocked.countDown();
-          awaitQuietly(unblockLoop);
-        });
-    ThreadSafeFunction function =
-        node.createThreadSafeFunction("(n) => { if (n === -1) nodeffm.report(0, n); }", 1, CONTEXT);
+    ThreadSafeFunction function = startWithBlockableLoop(1);
     assertEquals(NapiStatus.OK, function.call(-1));
     assertTrue(loopBlocked.await(10, TimeUnit.SECONDS));
     assertEquals(NapiStatus.OK, function.call(1)); // The queue (size 1) is now full.
-    Holder[] blocked = new Holder[4];
-    java.util.List<java.util.concurrent.Future<NapiStatus>> results = new java.util.ArrayList<>();
-    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(blocked.length);
-    CountDownLatch acquired = new CountDownLatch(blocked.length);
-    for (int i = 0; i < blocked.length; i++) {
+    int blockedCallers = 4;
+    List<Future<NapiStatus>> results = new ArrayList<>();
+    ExecutorService callers = Executors.newFixedThreadPool(blockedCallers);
+    CountDownLatch acquired = new CountDownLatch(blockedCallers);
+    for (int i = 0; i < blockedCallers; i++) {
       results.add(
           callers.submit(
               () -> {
@@ -200,7 +210,7 @@ class ContractTest {
     for (var result : results) {
       try {
         assertEquals(NapiStatus.CLOSING, result.get(30, TimeUnit.SECONDS));
-      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      } catch (ExecutionException | TimeoutException e) {
         throw new AssertionError("a blocked caller was not woken", e);
       }
     }
@@ -233,7 +243,7 @@ class ContractTest {
   }
 
   static long finalizerRuns() {
-    return org.nodeffm.internal.bindings.NodeApi.nodeffm_tsfn_finalize_count();
+    return NodeApi.nodeffm_tsfn_finalize_count();
   }
 
   static void awaitFinalized(ThreadSafeFunction function) throws InterruptedException {
@@ -252,7 +262,7 @@ class ContractTest {
     }
   }
 
-  private static Object callUnchecked(java.util.concurrent.Callable<?> operation) {
+  private static Object callUnchecked(Callable<?> operation) {
     try {
       return operation.call();
     } catch (RuntimeException e) {

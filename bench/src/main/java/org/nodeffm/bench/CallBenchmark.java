@@ -1,28 +1,26 @@
 package org.nodeffm.bench;
 
 import java.util.concurrent.TimeUnit;
-import org.nodeffm.CallMode;
 import org.nodeffm.NapiStatus;
 import org.nodeffm.ThreadSafeFunction;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * {@code napi_call_threadsafe_function} from Java threads (run with -t 1, 2, 4, 8). The secondary
  * metric {@code ran} counts the calls that were accepted, each of which ran once in JavaScript
- * (checked at the end of the trial).
+ * (checked when the trial ends).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -31,30 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class CallBenchmark {
 
-  @State(Scope.Benchmark)
-  public static class Shared {
-    @Param({"patched", "stock"})
-    public String flavour;
-
-    @Param({"NONBLOCKING", "BLOCKING"})
-    public CallMode mode;
-
-    @Param({"16", "4096"})
-    public long maxQueueSize;
-
-    Node node;
-
-    @Setup(Level.Trial)
-    public void start() {
-      node = Node.start(flavour, maxQueueSize);
-    }
-
-    @TearDown(Level.Trial)
-    public void stop() {
-      node.done(0);
-    }
-  }
-
+  /** A Java thread's reference, and the calls it got accepted. */
   @State(Scope.Thread)
   @AuxCounters(AuxCounters.Type.OPERATIONS)
   public static class Caller {
@@ -62,14 +37,14 @@ public class CallBenchmark {
     public long ran;
 
     long total;
-    Shared shared;
+    Node node;
     ThreadSafeFunction function;
 
     @Setup(Level.Trial)
-    public void acquire(Shared shared) {
-      this.shared = shared;
-      function = shared.node.function;
-      shared.node.join();
+    public void acquire(CallState state) {
+      node = state.node;
+      function = node.function;
+      node.join();
       function.acquire();
     }
 
@@ -81,13 +56,13 @@ public class CallBenchmark {
     @TearDown(Level.Trial)
     public void release() {
       function.release();
-      shared.node.leave(total);
+      node.leave(total);
     }
   }
 
   @Benchmark
-  public NapiStatus call(Shared shared, Caller caller) {
-    NapiStatus status = caller.function.call(1, shared.mode);
+  public NapiStatus call(CallState state, Caller caller) {
+    NapiStatus status = caller.function.call(1, state.mode);
     if (status == NapiStatus.OK) {
       caller.ran++;
       caller.total++;

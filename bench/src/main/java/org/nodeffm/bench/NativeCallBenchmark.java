@@ -1,27 +1,24 @@
 package org.nodeffm.bench;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.nodeffm.CallMode;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The native C driver: {@code threads} pthreads call the same thread-safe function, on the same
- * libnode and JavaScript callback as {@link CallBenchmark}, for 100 ms per invocation. Run with
- * -t 1: the threads are the driver's. The secondary metric {@code ran} is comparable with
+ * The native C driver: {@link DriverThreads} pthreads call the same thread-safe function, on the
+ * same libnode and JavaScript callback as {@link CallBenchmark}, for 100 ms per invocation. Run
+ * with -t 1: the threads are the driver's. The secondary metric {@code ran} is comparable with
  * CallBenchmark's.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -32,37 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
 public class NativeCallBenchmark {
   private static final long SLICE_NANOS = 100_000_000L;
 
-  @State(Scope.Benchmark)
-  public static class Shared {
-    @Param({"patched", "stock"})
-    public String flavour;
-
-    @Param({"NONBLOCKING", "BLOCKING"})
-    public CallMode mode;
-
-    @Param({"16", "4096"})
-    public long maxQueueSize;
-
-    @Param({"1", "2", "4", "8"})
-    public int threads;
-
-    Node node;
-    final AtomicLong accepted = new AtomicLong();
-
-    @Setup(Level.Trial)
-    public void start() {
-      node = Node.start(flavour, maxQueueSize);
-    }
-
-    @TearDown(Level.Trial)
-    public void stop() {
-      node.done(accepted.get());
-    }
-  }
-
   @State(Scope.Thread)
   @AuxCounters(AuxCounters.Type.OPERATIONS)
-  public static class Counter {
+  public static class Ran {
     /** Calls accepted in this iteration (secondary metric, ops/s). */
     public long ran;
 
@@ -73,16 +42,16 @@ public class NativeCallBenchmark {
   }
 
   @Benchmark
-  public long call(Shared shared, Counter counter) {
+  public long call(CallState state, DriverThreads driver, Ran counter) {
     long accepted =
         Node.Native.drive(
-            shared.node.function.nativeHandle(),
-            shared.threads,
+            state.node.function.nativeHandle(),
+            driver.threads,
             Node.Native.CALL,
-            shared.mode == CallMode.BLOCKING,
+            state.mode == CallMode.BLOCKING,
             SLICE_NANOS);
     counter.ran += accepted;
-    shared.accepted.addAndGet(accepted);
+    state.acceptedByDriver.addAndGet(accepted);
     return accepted;
   }
 }
