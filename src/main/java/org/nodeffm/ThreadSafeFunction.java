@@ -4,8 +4,12 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.nodeffm.internal.bindings.NodeApi;
 
@@ -34,15 +38,43 @@ public final class ThreadSafeFunction {
   private static final int OK = NodeApi.napi_ok();
   private static final int CLOSING = NodeApi.napi_closing();
 
-  /** What one thread holds of this function. */
+  /**
+   * What one thread holds of this function. Only that thread changes it, so its own operations
+   * need no atomic instruction; other threads read it only to sum up (see {@link #references()}).
+   */
   private static final class PerThread {
-    long references;
+    private static final VarHandle REFERENCES;
+
+    static {
+      try {
+        REFERENCES = MethodHandles.lookup().findVarHandle(PerThread.class, "references", long.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    private long references;
     final MemorySegment contextResult = Arena.ofAuto().allocate(ADDRESS);
+
+    /** By the owning thread. */
+    long references() {
+      return references;
+    }
+
+    /** By the owning thread. */
+    void add(long delta) {
+      REFERENCES.setRelease(this, references + delta);
+    }
+
+    /** By any thread. */
+    long referencesSeenByOthers() {
+      return (long) REFERENCES.getAcquire(this);
+    }
   }
 
   private final MemorySegment handle;
   private final NativeReferences references;
-  private final ThreadLocal<PerThread> perThread = ThreadLocal.withInitial(PerThread::new);
+  private final ThreadLocal<PerThread> perThread;
   private volatile boolean finalized;
 
   /** A handle whose native function was created with two references; see NativeReferences. */
@@ -53,11 +85,12 @@ public final class ThreadSafeFunction {
     }
     this.handle = handle;
     this.references = new NativeReferences(handle);
+    this.perThread = ThreadLocal.withInitial(references::newThread);
     CLEANER.register(this, references);
   }
 
   void adoptCreatorReference() {
-    perThread.get().references++;
+    perThread.get().add(1);
   }
 
   void markFinalized() {
@@ -83,8 +116,7 @@ public final class ThreadSafeFunction {
         NodeApi.napi_call_threadsafe_function(
             handle, MemorySegment.ofAddress(payload), mode == CallMode.BLOCKING ? BLOCKING : NONBLOCKING);
     if (status == CLOSING) {
-      thread.references--;
-      references.drop();
+      dropReference(thread);
     }
     return NapiStatus.of(status);
   }
@@ -96,12 +128,16 @@ public final class ThreadSafeFunction {
    * @throws IllegalStateException if no thread holds a reference any more
    */
   public NapiStatus acquire() {
-    references.take();
+    PerThread thread = perThread.get();
+    boolean first = thread.references() == 0;
+    if (first) {
+      references.takeHolder();
+    }
     int status = NodeApi.napi_acquire_threadsafe_function(handle);
     if (status == OK) {
-      perThread.get().references++;
-    } else {
-      references.drop();
+      thread.add(1);
+    } else if (first) {
+      references.dropHolder();
     }
     return NapiStatus.of(status);
   }
@@ -157,12 +193,15 @@ public final class ThreadSafeFunction {
 
   /** How many references the calling thread holds. */
   public long referencesOfCurrentThread() {
-    return perThread.get().references;
+    return perThread.get().references();
   }
 
-  /** How many references all threads hold together; 0 once the function is released for good. */
+  /**
+   * How many references all threads hold together (a snapshot while other threads use the
+   * function); 0 once the function is released for good.
+   */
   public long references() {
-    return references.count.get();
+    return references.sum();
   }
 
   @Override
@@ -172,18 +211,24 @@ public final class ThreadSafeFunction {
 
   private NapiStatus release(int mode, String operation) {
     PerThread thread = requireReference(operation);
-    thread.references--;
     int status = NodeApi.napi_release_threadsafe_function(handle, mode);
-    references.drop();
+    dropReference(thread);
     return NapiStatus.of(status);
+  }
+
+  private void dropReference(PerThread thread) {
+    thread.add(-1);
+    if (thread.references() == 0) {
+      references.dropHolder();
+    }
   }
 
   private PerThread requireReference(String operation) {
     PerThread thread = perThread.get();
-    if (thread.references > 0) {
+    if (thread.references() > 0) {
       return thread;
     }
-    if (references.count.get() == 0) {
+    if (references.holders.get() == 0) {
       throw new IllegalStateException(
           operation + "(): the thread-safe function was released by every thread");
     }
@@ -196,41 +241,61 @@ public final class ThreadSafeFunction {
   }
 
   /**
-   * Counts the references Java threads hold. The native function holds one more while the count
-   * is above zero, so that it stays allocated while any Java thread may still use it: that extra
-   * reference is released when the count drops to zero, and a count of zero never rises again.
-   * Also the cleaning action: if the handle becomes unreachable with references left, they are
-   * released so that the native function is freed.
+   * The references of the Java threads. The native function holds one more while any Java thread
+   * holds one, so that it stays allocated while any Java thread may still use it: that extra
+   * reference is released when the last thread drops its last reference, and then no thread can
+   * take one again. Counting threads, not references, keeps atomic instructions off a thread's
+   * second and later references. Also the cleaning action: if the handle becomes unreachable with
+   * references left, they are released so that the native function is freed.
    */
   private static final class NativeReferences implements Runnable {
     private final MemorySegment handle;
-    final AtomicLong count = new AtomicLong(1);
+    /** Threads that hold at least one reference; starts with the creating thread. */
+    final AtomicLong holders = new AtomicLong(1);
+    private final Queue<PerThread> threads = new ConcurrentLinkedQueue<>();
 
     NativeReferences(MemorySegment handle) {
       this.handle = handle;
     }
 
-    void take() {
+    PerThread newThread() {
+      PerThread thread = new PerThread();
+      threads.add(thread);
+      return thread;
+    }
+
+    void takeHolder() {
       long current;
       do {
-        current = count.get();
+        current = holders.get();
         if (current == 0) {
           throw new IllegalStateException(
               "acquire(): the thread-safe function was released by every thread");
         }
-      } while (!count.compareAndSet(current, current + 1));
+      } while (!holders.compareAndSet(current, current + 1));
     }
 
-    void drop() {
-      if (count.decrementAndGet() == 0) {
+    void dropHolder() {
+      if (holders.decrementAndGet() == 0) {
         NodeApi.napi_release_threadsafe_function(handle, RELEASE);
       }
     }
 
+    long sum() {
+      long sum = 0;
+      for (PerThread thread : threads) {
+        sum += thread.referencesSeenByOthers();
+      }
+      return sum;
+    }
+
     @Override
     public void run() {
-      long left = count.getAndSet(0);
-      for (long i = 0; left > 0 && i <= left; i++) {
+      if (holders.getAndSet(0) == 0) {
+        return;
+      }
+      long left = sum() + 1; // and the extra reference
+      for (long i = 0; i < left; i++) {
         NodeApi.napi_release_threadsafe_function(handle, RELEASE);
       }
     }
