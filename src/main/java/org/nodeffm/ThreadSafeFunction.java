@@ -8,8 +8,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.util.Objects;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.nodeffm.internal.bindings.NodeApi;
 
@@ -85,12 +85,14 @@ public final class ThreadSafeFunction {
     }
     this.handle = handle;
     this.references = new NativeReferences(handle);
-    this.perThread = ThreadLocal.withInitial(references::newThread);
+    this.perThread = ThreadLocal.withInitial(PerThread::new);
     CLEANER.register(this, references);
   }
 
   void adoptCreatorReference() {
-    perThread.get().add(1);
+    PerThread thread = perThread.get();
+    thread.add(1);
+    references.adoptCreator(thread);
   }
 
   void markFinalized() {
@@ -131,13 +133,13 @@ public final class ThreadSafeFunction {
     PerThread thread = perThread.get();
     boolean first = thread.references() == 0;
     if (first) {
-      references.takeHolder();
+      references.takeHolder(thread);
     }
     int status = NodeApi.napi_acquire_threadsafe_function(handle);
     if (status == OK) {
       thread.add(1);
     } else if (first) {
-      references.dropHolder();
+      references.dropHolder(thread);
     }
     return NapiStatus.of(status);
   }
@@ -219,7 +221,7 @@ public final class ThreadSafeFunction {
   private void dropReference(PerThread thread) {
     thread.add(-1);
     if (thread.references() == 0) {
-      references.dropHolder();
+      references.dropHolder(thread);
     }
   }
 
@@ -252,19 +254,18 @@ public final class ThreadSafeFunction {
     private final MemorySegment handle;
     /** Threads that hold at least one reference; starts with the creating thread. */
     final AtomicLong holders = new AtomicLong(1);
-    private final Queue<PerThread> threads = new ConcurrentLinkedQueue<>();
+    /** What those threads hold, for {@link #sum()}. */
+    private final Set<PerThread> holding = ConcurrentHashMap.newKeySet();
 
     NativeReferences(MemorySegment handle) {
       this.handle = handle;
     }
 
-    PerThread newThread() {
-      PerThread thread = new PerThread();
-      threads.add(thread);
-      return thread;
+    void adoptCreator(PerThread thread) {
+      holding.add(thread);
     }
 
-    void takeHolder() {
+    void takeHolder(PerThread thread) {
       long current;
       do {
         current = holders.get();
@@ -273,9 +274,11 @@ public final class ThreadSafeFunction {
               "acquire(): the thread-safe function was released by every thread");
         }
       } while (!holders.compareAndSet(current, current + 1));
+      holding.add(thread);
     }
 
-    void dropHolder() {
+    void dropHolder(PerThread thread) {
+      holding.remove(thread);
       if (holders.decrementAndGet() == 0) {
         NodeApi.napi_release_threadsafe_function(handle, RELEASE);
       }
@@ -283,7 +286,7 @@ public final class ThreadSafeFunction {
 
     long sum() {
       long sum = 0;
-      for (PerThread thread : threads) {
+      for (PerThread thread : holding) {
         sum += thread.referencesSeenByOthers();
       }
       return sum;
