@@ -95,7 +95,8 @@ final class LibNode {
       cache = System.getProperty("user.home") + cache.substring(1);
     }
     String version = build.getProperty("node.version");
-    String key = "debian".equals(build.getProperty("node.source")) ? version + "-debian" : version;
+    String source = build.getProperty("node.source");
+    String key = "official".equals(source) ? version : version + "-" + source;
     return Path.of(cache, key, flavour, "lib", "libnode.so");
   }
 
