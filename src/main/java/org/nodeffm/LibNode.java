@@ -79,9 +79,9 @@ final class LibNode {
    */
   static Path flavourLibrary(String flavour) {
     Properties build = new Properties();
-    try (InputStream in = LibNode.class.getResourceAsStream("node-ffm.properties")) {
+    try (InputStream in = LibNode.class.getResourceAsStream("node.properties")) {
       if (in == null) {
-        throw new IllegalStateException("node-ffm.properties is missing from the class path");
+        throw new IllegalStateException("node.properties is missing from the class path");
       }
       build.load(in);
     } catch (IOException e) {
@@ -94,8 +94,9 @@ final class LibNode {
     if (cache.startsWith("~")) {
       cache = System.getProperty("user.home") + cache.substring(1);
     }
-    String version = build.getProperty("node.version");
-    String source = build.getProperty("node.source");
+    String line = build.getProperty("node.line");
+    String version = build.getProperty("line." + line + ".version");
+    String source = build.getProperty("line." + line + ".source");
     String key = "official".equals(source) ? version : version + "-" + source;
     return Path.of(cache, key, flavour, "lib", "libnode.so");
   }
