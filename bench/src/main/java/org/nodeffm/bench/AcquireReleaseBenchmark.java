@@ -1,57 +1,86 @@
 package org.nodeffm.bench;
 
 import java.util.concurrent.TimeUnit;
+import org.nodeffm.CallMode;
 import org.nodeffm.NapiStatus;
-import org.openjdk.jmh.annotations.AuxCounters;
+import org.nodeffm.ThreadSafeFunction;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 
 /**
- * An {@code napi_acquire_threadsafe_function} / {@code napi_release_threadsafe_function} pair:
- * {@link #pair} from Java threads (run with -t 1, 2, 4, 8); {@link #nativePair} from the native
- * driver's {@link DriverThreads} pthreads (run with -t 1; secondary metric {@code pairs}).
+ * Measurement 6: {@code napi_acquire_threadsafe_function} + {@code
+ * napi_release_threadsafe_function} pairs, {@value #BATCH} per invocation (run with -t 1, 2, 4, 8).
+ *
+ * <ul>
+ *   <li>{@link #pair}: the thread already holds a reference (its second and later ones);
+ *   <li>{@link #firstPair}: the thread holds none, so each acquire is its first reference and each
+ *       release its last (the Java handle's per-thread bookkeeping takes its slow path);
+ *   <li>{@link #task}: the per-task pattern of a thread pool: first reference, one call, release;
+ *   <li>{@link #c}: the same pair in C, from the same JMH thread, through one downcall per batch.
+ * </ul>
+ *
+ * {@link #pair} and {@link #c} run on a {@link Caller}, which holds a reference for the whole trial;
+ * {@link #firstPair} and {@link #task} on a {@link FreeCaller}, which holds none between pairs.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 2)
-@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@OperationsPerInvocation(AcquireReleaseBenchmark.BATCH)
 public class AcquireReleaseBenchmark {
-  private static final long SLICE_NANOS = 100_000_000L;
+  static final int BATCH = 256;
 
-  @State(Scope.Thread)
-  @AuxCounters(AuxCounters.Type.OPERATIONS)
-  public static class Pairs {
-    /** Pairs in this iteration (secondary metric, ops/s). */
-    public long pairs;
-
-    @Setup(Level.Iteration)
-    public void reset() {
-      pairs = 0;
+  @Benchmark
+  public long pair(Caller caller) {
+    long cpu = Caller.cpuNow();
+    ThreadSafeFunction function = caller.function;
+    long ok = 0;
+    for (int i = 0; i < BATCH; i++) {
+      if (function.acquire() == NapiStatus.OK && function.release() == NapiStatus.OK) {
+        ok++;
+      }
     }
+    caller.count(ok, cpu, false);
+    return ok;
   }
 
   @Benchmark
-  public NapiStatus pair(Reference reference) {
-    reference.function.acquire();
-    return reference.function.release();
+  public long firstPair(FreeCaller caller) {
+    long cpu = Caller.cpuNow();
+    ThreadSafeFunction function = caller.function;
+    long ok = 0;
+    for (int i = 0; i < BATCH; i++) {
+      if (function.acquire() == NapiStatus.OK && function.release() == NapiStatus.OK) {
+        ok++;
+      }
+    }
+    caller.count(ok, cpu, false);
+    return ok;
   }
 
   @Benchmark
-  public long nativePair(NodeState state, DriverThreads driver, Pairs counter) {
-    long pairs =
-        Node.Native.drive(
-            state.node.function.nativeHandle(), driver.threads, Node.Native.ACQUIRE_RELEASE, false, SLICE_NANOS);
-    counter.pairs += pairs;
-    return pairs;
+  public long task(FreeCaller caller) {
+    long cpu = Caller.cpuNow();
+    ThreadSafeFunction function = caller.function;
+    long ok = 0;
+    for (int i = 0; i < BATCH; i++) {
+      if (function.acquire() == NapiStatus.OK) {
+        if (function.call(1, CallMode.NONBLOCKING) == NapiStatus.OK) {
+          ok++;
+        }
+        function.release();
+      }
+    }
+    caller.count(ok, cpu, true);
+    return ok;
+  }
+
+  @Benchmark
+  public long c(Caller caller) {
+    long cpu = Caller.cpuNow();
+    long ok = Node.Native.pairs(caller.function.nativeHandle(), BATCH);
+    caller.count(ok, cpu, false);
+    return ok;
   }
 }

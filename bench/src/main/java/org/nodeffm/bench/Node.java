@@ -16,17 +16,33 @@ import org.nodeffm.ThreadSafeFunction;
 
 /**
  * The embedded Node.js of one benchmark fork: the libnode flavour, the runtime, one thread-safe
- * function on the JavaScript callback every benchmark uses, and the native C driver.
+ * function on a JavaScript function, and the C side of the benchmarks (bench_driver.c).
  *
  * <p>Benchmark threads {@link #join} before they acquire their own reference and {@link #leave}
  * after releasing it. The runtime closes once the benchmark is {@link #done} and every thread has
  * left, whatever the order JMH tears states down in: on a stock libnode, a thread that still used
  * the thread-safe function after the runtime closed would crash the fork. The creating reference
- * belongs to an owner thread of its own.
+ * belongs to an owner thread of its own, so that a benchmark thread's references are never the
+ * last ones.
  */
 final class Node {
-  /** The JavaScript callback of every benchmark: counts the calls that ran. */
-  static final String CALLBACK = "(n) => { calls++; }";
+  /** Counts the calls that ran: the exactly-once check compares it with the accepted calls. */
+  static final String COUNTER = "(n) => { calls++; }";
+
+  /** Sends the payload back to Java as the tag of a report (a Number is exact below 2^53). */
+  static final String ECHO = "(n) => { calls++; nodeffm.report(n, 0); }";
+
+  /** JavaScript keeps the event loop busy with back-to-back tasks of this many microseconds. */
+  static final int BUSY_SLICE_MICROS = 50;
+
+  private static final String BOOTSTRAP = "globalThis.calls = 0;";
+  private static final String BUSY =
+      "const { performance } = require('perf_hooks');"
+          + "(function spin() {"
+          + "  const end = performance.now() + " + BUSY_SLICE_MICROS / 1000.0 + ";"
+          + "  while (performance.now() < end) {}"
+          + "  setImmediate(spin);"
+          + "})();";
 
   final NodeRuntime runtime;
   final ThreadSafeFunction function;
@@ -42,21 +58,32 @@ final class Node {
     this.owner = owner;
   }
 
-  /** Starts Node.js on the given flavour of libnode (set up by bench/run). */
-  static Node start(String flavour, long maxQueueSize) {
+  /** Points node-ffm at the given flavour of libnode (set up by bench/run). */
+  static String useFlavour(String flavour) {
     String libnode = System.getProperty("bench.libnode." + flavour);
     if (libnode == null) {
       throw new IllegalStateException("-Dbench.libnode." + flavour + " is not set: run bench/run");
     }
     System.setProperty("nodeffm.libnode", libnode);
+    return libnode;
+  }
+
+  /**
+   * Starts Node.js on the given flavour with a thread-safe function on {@code jsFunction}
+   * ({@code maxQueueSize} 0: unbounded); {@code busy}: the loop runs JavaScript all the time.
+   */
+  static Node start(String flavour, long maxQueueSize, String jsFunction, boolean busy) {
+    useFlavour(flavour);
     ExecutorService owner =
-        Executors.newSingleThreadExecutor(task -> Thread.ofPlatform().daemon().name("node-owner").unstarted(task));
+        Executors.newSingleThreadExecutor(
+            task -> Thread.ofPlatform().daemon().name("node-owner").unstarted(task));
     try {
       return owner
           .submit(
               () -> {
-                NodeRuntime runtime = NodeRuntime.start("globalThis.calls = 0;");
-                return new Node(runtime, runtime.createThreadSafeFunction(CALLBACK, maxQueueSize, 42), owner);
+                NodeRuntime runtime = NodeRuntime.start(BOOTSTRAP + (busy ? BUSY : ""));
+                return new Node(
+                    runtime, runtime.createThreadSafeFunction(jsFunction, maxQueueSize, 42), owner);
               })
           .get();
     } catch (InterruptedException | ExecutionException e) {
@@ -76,7 +103,7 @@ final class Node {
     closeIfFinished();
   }
 
-  /** The benchmark is over; {@code calls} accepted outside benchmark threads (native driver). */
+  /** The benchmark is over; {@code calls} accepted that no {@link #leave} counted. */
   synchronized void done(long calls) {
     done = true;
     accepted += calls;
@@ -88,19 +115,22 @@ final class Node {
       return;
     }
     closed = true;
-    awaitCallsRun(accepted);
     try {
-      owner
-          .submit(
-              () -> {
-                function.release();
-                runtime.close();
-              })
-          .get();
-    } catch (InterruptedException | ExecutionException e) {
-      throw new IllegalStateException(e);
+      awaitCallsRun(accepted);
     } finally {
-      owner.shutdown();
+      try {
+        owner
+            .submit(
+                () -> {
+                  function.release();
+                  runtime.close();
+                })
+            .get();
+      } catch (InterruptedException | ExecutionException e) {
+        throw new IllegalStateException(e);
+      } finally {
+        owner.shutdown();
+      }
     }
   }
 
@@ -110,61 +140,70 @@ final class Node {
   }
 
   /**
-   * Waits until JavaScript has run as many calls as were accepted, and fails if more ran: every
-   * accepted call runs exactly once.
+   * Waits until JavaScript has run as many calls as were accepted, and fails if more ran, or if
+   * fewer ran within 120 s: every accepted call runs exactly once.
    */
   void awaitCallsRun(long expected) {
-    long deadline = System.nanoTime() + 60_000_000_000L;
+    long deadline = System.nanoTime() + 120_000_000_000L;
     long run;
     while ((run = callsRun()) < expected) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(expected + " calls accepted, but only " + run + " ran in JavaScript");
+        throw new CorrectnessError(expected + " calls accepted, but only " + run + " ran in JavaScript");
       }
-      Thread.onSpinWait();
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
     }
     if (run != expected) {
-      throw new IllegalStateException(expected + " calls accepted, but " + run + " ran in JavaScript");
+      throw new CorrectnessError(expected + " calls accepted, but " + run + " ran in JavaScript");
     }
   }
 
-  /** The native C library of the benchmarks (bench_driver.c), built by bench/run. */
-  static final class Native {
-    static final int CALL = 0;
-    static final int ACQUIRE_RELEASE = 1;
-    static final int CONTEXT = 2;
+  /**
+   * A benchmark's correctness check failed. bench/run runs JMH with -foe true, so this ends the
+   * run with a nonzero exit; bench/summarize also fails on the missing result.
+   */
+  static final class CorrectnessError extends AssertionError {
+    private static final long serialVersionUID = 1L;
 
+    CorrectnessError(String message) {
+      super("CORRECTNESS CHECK FAILED: " + message);
+    }
+  }
+
+  /** The C side of the benchmarks (bench_driver.c), built by bench/run. */
+  static final class Native {
     private static final SymbolLookup LIBRARY =
         SymbolLookup.libraryLookup(Path.of(System.getProperty("bench.native")), Arena.global());
     private static final Linker LINKER = Linker.nativeLinker();
-
-    static final MethodHandle NOOP =
-        LINKER.downcallHandle(LIBRARY.find("nodeffm_bench_noop").orElseThrow(), FunctionDescriptor.ofVoid());
-    static final MethodHandle NOOP_CRITICAL =
+    private static final MethodHandle CALLS =
         LINKER.downcallHandle(
-            LIBRARY.find("nodeffm_bench_noop").orElseThrow(),
-            FunctionDescriptor.ofVoid(),
-            Linker.Option.critical(false));
-    private static final MethodHandle DRIVE =
-        LINKER.downcallHandle(
-            LIBRARY.find("nodeffm_bench_drive").orElseThrow(),
+            LIBRARY.find("nodeffm_bench_calls").orElseThrow(),
             FunctionDescriptor.of(
-                ValueLayout.JAVA_LONG,
-                ValueLayout.ADDRESS,
-                ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_LONG));
+                ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle PAIRS =
+        LINKER.downcallHandle(
+            LIBRARY.find("nodeffm_bench_pairs").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
     private Native() {}
 
-    /** Runs {@code threads} pthreads doing {@code op} for {@code nanos}; returns the count. */
-    static long drive(MemorySegment function, int threads, int op, boolean blocking, long nanos) {
+    /** {@code n} calls of {@code function} from the calling thread, in C; returns the accepted. */
+    static long calls(MemorySegment function, int n, boolean blocking) {
       try {
-        long count = (long) DRIVE.invokeExact(function, threads, op, blocking ? 1 : 0, nanos);
-        if (count < 0) {
-          throw new IllegalStateException("the native driver could not start or acquire");
-        }
-        return count;
+        return (long) CALLS.invokeExact(function, n, blocking ? 1 : 0);
+      } catch (Throwable t) {
+        throw t instanceof RuntimeException e ? e : new IllegalStateException(t);
+      }
+    }
+
+    /** {@code n} acquire/release pairs from the calling thread, in C; returns the good pairs. */
+    static long pairs(MemorySegment function, int n) {
+      try {
+        return (long) PAIRS.invokeExact(function, n);
       } catch (Throwable t) {
         throw t instanceof RuntimeException e ? e : new IllegalStateException(t);
       }

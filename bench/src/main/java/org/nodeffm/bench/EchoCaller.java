@@ -1,8 +1,5 @@
 package org.nodeffm.bench;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import org.nodeffm.ThreadSafeFunction;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
@@ -10,20 +7,16 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
-/** A benchmark thread's own reference to the thread-safe function of {@link NodeState}. */
+/** A benchmark thread's own reference to the thread-safe function of {@link EchoState}. */
 @State(Scope.Thread)
-public class Reference {
-  Node node;
+public class EchoCaller {
   ThreadSafeFunction function;
-  MemorySegment handle;
-  /** Where napi_get_threadsafe_function_context writes, allocated once. */
-  final MemorySegment contextResult = Arena.ofAuto().allocate(ValueLayout.ADDRESS);
+  private Node node;
 
   @Setup(Level.Trial)
-  public void acquire(NodeState state) {
+  public void acquire(EchoState state) {
     node = state.node;
     function = node.function;
-    handle = function.nativeHandle();
     node.join();
     function.acquire();
   }
