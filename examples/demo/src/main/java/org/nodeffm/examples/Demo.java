@@ -1,4 +1,4 @@
-package org.nodeffm.demo;
+package org.nodeffm.examples;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
