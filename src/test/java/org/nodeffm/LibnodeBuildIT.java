@@ -1,0 +1,30 @@
+package org.nodeffm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The default line's flavours are built for the current patches and are working libraries. */
+class LibnodeBuildIT {
+  @Test
+  void statusReportsEveryFlavourBuiltForTheCurrentPatches() throws IOException, InterruptedException {
+    Scripts.Result status = Scripts.run(List.of("libnode-build/build", "--status"), 60);
+    assertEquals(0, status.exitCode(), "libnode is not built; run libnode-build/build:\n" + status.output());
+    for (String flavour : List.of("stock:", "upstream:", "patched:", "reference:")) {
+      assertTrue(status.output().lines().anyMatch(l -> l.startsWith(flavour) && l.contains("/")),
+          "no " + flavour + " line with a path in:\n" + status.output());
+    }
+  }
+
+  @Test
+  void aMinimalEmbedderRunsOnEveryFlavour() throws IOException, InterruptedException {
+    Scripts.Result smoke = Scripts.run(List.of("libnode-build/smoke-test", "target/smoke"), 600);
+    assertEquals(0, smoke.exitCode(), smoke.output());
+    for (String flavour : List.of("stock", "upstream", "patched")) {
+      assertTrue(smoke.output().contains(flavour + ": embedded Node.js v"), smoke.output());
+    }
+  }
+}
