@@ -41,7 +41,7 @@ public class AcquireReleaseBenchmark {
         ok++;
       }
     }
-    caller.count(ok, cpu, false);
+    caller.count(BATCH, ok, cpu, false);
     return ok;
   }
 
@@ -55,7 +55,7 @@ public class AcquireReleaseBenchmark {
         ok++;
       }
     }
-    caller.count(ok, cpu, false);
+    caller.count(BATCH, ok, cpu, false);
     return ok;
   }
 
@@ -72,7 +72,7 @@ public class AcquireReleaseBenchmark {
         function.release();
       }
     }
-    caller.count(ok, cpu, true);
+    caller.count(BATCH, ok, cpu, true);
     return ok;
   }
 
@@ -80,7 +80,7 @@ public class AcquireReleaseBenchmark {
   public long c(Caller caller) {
     long cpu = Caller.cpuNow();
     long ok = Node.Native.pairs(caller.function.nativeHandle(), BATCH);
-    caller.count(ok, cpu, false);
+    caller.count(BATCH, ok, cpu, false);
     return ok;
   }
 }

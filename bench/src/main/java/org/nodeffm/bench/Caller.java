@@ -21,6 +21,8 @@ import org.openjdk.jmh.annotations.TearDown;
 public class Caller {
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
+  /** Operations attempted in this iteration. */
+  public long attempted;
   /** Operations that succeeded (calls accepted, pairs done) in this iteration. */
   public long accepted;
   /** CPU time of this thread in the measured invocations of this iteration, in ns. */
@@ -41,6 +43,7 @@ public class Caller {
 
   @Setup(Level.Iteration)
   public void reset() {
+    attempted = 0;
     accepted = 0;
     cpuNanos = 0;
   }
@@ -56,8 +59,9 @@ public class Caller {
   }
 
   /** Counts one invocation: {@code ok} calls accepted, CPU time since {@code cpuStart}. */
-  void count(long ok, long cpuStart, boolean calls) {
+  void count(long tried, long ok, long cpuStart, boolean calls) {
     cpuNanos += cpuNow() - cpuStart;
+    attempted += tried;
     accepted += ok;
     if (calls) {
       state.accepted.addAndGet(ok);

@@ -15,6 +15,8 @@ import org.openjdk.jmh.annotations.State;
 @State(Scope.Thread)
 @AuxCounters(AuxCounters.Type.EVENTS)
 public class FreeCaller {
+  /** Operations attempted in this iteration. */
+  public long attempted;
   /** Operations that succeeded in this iteration. */
   public long accepted;
   /** CPU time of this thread in the measured invocations of this iteration, in ns. */
@@ -31,12 +33,14 @@ public class FreeCaller {
 
   @Setup(Level.Iteration)
   public void reset() {
+    attempted = 0;
     accepted = 0;
     cpuNanos = 0;
   }
 
-  void count(long ok, long cpuStart, boolean calls) {
+  void count(long tried, long ok, long cpuStart, boolean calls) {
     cpuNanos += Caller.cpuNow() - cpuStart;
+    attempted += tried;
     accepted += ok;
     if (calls) {
       state.accepted.addAndGet(ok);

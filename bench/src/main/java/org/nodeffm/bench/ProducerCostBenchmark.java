@@ -32,7 +32,7 @@ public class ProducerCostBenchmark {
         ok++;
       }
     }
-    caller.count(ok, cpu, true);
+    caller.count(BATCH, ok, cpu, true);
     return ok;
   }
 
@@ -40,7 +40,7 @@ public class ProducerCostBenchmark {
   public long c(Caller caller) {
     long cpu = Caller.cpuNow();
     long ok = Node.Native.calls(caller.function.nativeHandle(), BATCH, false);
-    caller.count(ok, cpu, true);
+    caller.count(BATCH, ok, cpu, true);
     return ok;
   }
 }

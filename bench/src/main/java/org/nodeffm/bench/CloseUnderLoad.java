@@ -1,0 +1,214 @@
+package org.nodeffm.bench;
+
+import com.caoccao.javet.interop.V8Host;
+import com.caoccao.javet.values.reference.V8ValueFunction;
+import com.caoccao.javet.values.reference.V8ValueGlobalObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.nodeffm.CallMode;
+import org.nodeffm.NapiStatus;
+import org.nodeffm.NodeRuntime;
+import org.nodeffm.ThreadSafeFunction;
+
+/**
+ * Measurement 3, close under load, one round per JVM (bench/run starts many and counts how each
+ * ended): {@value #THREADS} threads call a JavaScript function of a runtime as fast as they can;
+ * after {@value #LOAD_MILLIS} ms the main thread closes the runtime; every caller must then stop
+ * with the peer's "closed" signal and the JVM exit 0.
+ *
+ * <pre>
+ * java ... org.nodeffm.bench.CloseUnderLoad node-ffm patched|stock
+ * java ... org.nodeffm.bench.CloseUnderLoad javet
+ * java ... org.nodeffm.bench.CloseUnderLoad graaljs   (with GraalJS on the module path)
+ * </pre>
+ *
+ * Prints one line {@code RESULT {json}}. Exit 0: every caller saw the close and stopped; 2: a
+ * caller failed in another way, or before the close; 3: callers still running 20 s after the
+ * close. A crash (signal) or a hang is what bench/run sees from outside.
+ */
+public final class CloseUnderLoad {
+  static final int THREADS = 4;
+  static final int LOAD_MILLIS = 300;
+
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private final LongAdder calls = new LongAdder();
+  private final Map<String, Integer> endings = new ConcurrentHashMap<>();
+  private final LongAdder failures = new LongAdder();
+
+  /** One caller's loop: returns how it ended, or throws. */
+  interface Caller {
+    String run(int index) throws Exception;
+  }
+
+  public static void main(String[] args) throws Exception {
+    String peer = args[0];
+    CloseUnderLoad round = new CloseUnderLoad();
+    int exit =
+        switch (peer) {
+          case "node-ffm" -> round.nodeFfm(args[1]);
+          case "javet" -> round.javet();
+          case "graaljs" -> GraalJs.run(round);
+          default -> throw new IllegalArgumentException(peer);
+        };
+    System.exit(exit);
+  }
+
+  private int nodeFfm(String flavour) throws Exception {
+    Node.useFlavour(flavour);
+    NodeRuntime runtime = NodeRuntime.start("globalThis.calls = 0;");
+    ThreadSafeFunction function = runtime.createThreadSafeFunction("(n) => { calls++; }", 64, 0);
+    int result =
+        load(
+            "node-ffm-" + flavour,
+            index -> {
+              function.acquire();
+              CallMode mode = index % 2 == 0 ? CallMode.BLOCKING : CallMode.NONBLOCKING;
+              while (true) {
+                NapiStatus status = function.call(1, mode);
+                if (status == NapiStatus.OK) {
+                  calls.increment();
+                } else if (status == NapiStatus.CLOSING) {
+                  return "CLOSING";
+                } else if (status != NapiStatus.QUEUE_FULL) {
+                  throw new IllegalStateException("call returned " + status);
+                }
+              }
+            },
+            runtime::close);
+    function.release();
+    return result;
+  }
+
+  private int javet() throws Exception {
+    com.caoccao.javet.interop.NodeRuntime runtime = V8Host.getNodeInstance().createV8Runtime();
+    runtime.getExecutor("function echo(n) { return n; }").executeVoid();
+    V8ValueFunction echo;
+    try (V8ValueGlobalObject global = runtime.getGlobalObject()) {
+      echo = global.get("echo");
+    }
+    return load(
+        "javet",
+        index -> {
+          for (int n = 0; ; n = (n + 1) & 0xffff) {
+            Integer result;
+            try {
+              result = echo.callInteger(null, n);
+            } catch (Exception e) {
+              if (closing.get()) {
+                return e.getClass().getSimpleName();
+              }
+              throw e;
+            }
+            if (result == null || result != n) {
+              if (closing.get()) {
+                return "wrong result after close";
+              }
+              throw new IllegalStateException("echo(" + n + ") gave " + result);
+            }
+            calls.increment();
+          }
+        },
+        runtime::close);
+  }
+
+  /** Kept apart so that the other peers' JVMs never load GraalJS. */
+  private static final class GraalJs {
+    static int run(CloseUnderLoad round) throws Exception {
+      org.graalvm.polyglot.Context context = org.graalvm.polyglot.Context.create("js");
+      org.graalvm.polyglot.Value echo = context.eval("js", "(n) => n");
+      return round.load(
+          "graaljs",
+          index -> {
+            for (int n = 0; ; n = (n + 1) & 0xffff) {
+              int result;
+              try {
+                // A context allows one thread at a time: the callers take turns.
+                synchronized (context) {
+                  result = echo.execute(n).asInt();
+                }
+              } catch (Exception e) {
+                if (round.closing.get()) {
+                  return e.getClass().getSimpleName();
+                }
+                throw e;
+              }
+              if (result != n) {
+                throw new IllegalStateException("echo(" + n + ") gave " + result);
+              }
+              round.calls.increment();
+            }
+          },
+          () -> context.close(true));
+    }
+  }
+
+  interface Close {
+    void close() throws Exception;
+  }
+
+  int load(String peer, Caller caller, Close close) throws Exception {
+    CountDownLatch started = new CountDownLatch(THREADS);
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < THREADS; i++) {
+      int index = i;
+      Thread thread =
+          Thread.ofPlatform()
+              .name("caller-" + i)
+              .daemon()
+              .start(
+                  () -> {
+                    started.countDown();
+                    String ending;
+                    try {
+                      ending = caller.run(index);
+                    } catch (Throwable t) {
+                      failures.increment();
+                      ending = (closing.get() ? "after close: " : "before close: ") + t;
+                    }
+                    endings.merge(ending, 1, Integer::sum);
+                  });
+      threads.add(thread);
+    }
+    started.await();
+    Thread.sleep(LOAD_MILLIS);
+    long callsBeforeClose = calls.sum();
+    closing.set(true);
+    long start = System.nanoTime();
+    close.close();
+    double closeMillis = (System.nanoTime() - start) / 1e6;
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    int stillRunning = 0;
+    for (Thread thread : threads) {
+      thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+      if (thread.isAlive()) {
+        stillRunning++;
+      }
+    }
+    StringBuilder json = new StringBuilder();
+    json.append("{\"peer\": \"").append(peer).append("\", \"threads\": ").append(THREADS);
+    json.append(", \"callsBeforeClose\": ").append(callsBeforeClose);
+    json.append(", \"closeMillis\": ").append(String.format("%.3f", closeMillis));
+    json.append(", \"stillRunning\": ").append(stillRunning);
+    json.append(", \"failures\": ").append(failures.sum());
+    json.append(", \"endings\": {");
+    String separator = "";
+    for (Map.Entry<String, Integer> e : new TreeMap<>(endings).entrySet()) {
+      json.append(separator).append('"').append(e.getKey().replace("\\", "\\\\").replace("\"", "'"));
+      json.append("\": ").append(e.getValue());
+      separator = ", ";
+    }
+    json.append("}}");
+    System.out.println("RESULT " + json);
+    System.out.flush();
+    if (stillRunning > 0) {
+      return 3;
+    }
+    return failures.sum() > 0 ? 2 : 0;
+  }
+}
