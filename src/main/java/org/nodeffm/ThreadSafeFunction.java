@@ -7,9 +7,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.nodeffm.internal.bindings.NodeApi;
 
@@ -22,12 +24,19 @@ import org.nodeffm.internal.bindings.NodeApi;
  * #release()}, {@link #abort()}, or a {@link #call} that returns {@link NapiStatus#CLOSING}. Unlike
  * Node-API, misuse cannot crash the JVM: {@link #call}, {@link #release()}, {@link #abort()} and
  * {@link #context()} on a thread that holds no reference, and {@link #acquire()} once every
- * reference is gone, throw {@link IllegalStateException}.
+ * reference is gone, throw {@link IllegalStateException}. The references of a thread that ends
+ * while holding some are released the next time a thread takes its first reference or drops its
+ * last one.
  *
  * <p>After the {@link NodeRuntime} is closed the function is finalized, but stays usable by the
  * threads that still hold references: {@code call} and {@code acquire} return {@code CLOSING},
  * {@code release} returns {@code OK} and {@code context} still works. Its native memory is freed
  * when the last reference is dropped (or when this handle is garbage-collected).
+ *
+ * <p>A {@link CallMode#BLOCKING} call waits inside Node-API while the queue is full: the thread
+ * cannot be interrupted there, and a virtual thread pins its carrier thread while it waits. On the
+ * runtime's own event loop thread, a blocking call on a bounded queue throws instead of waiting
+ * for that very thread.
  */
 public final class ThreadSafeFunction {
   private static final Cleaner CLEANER = Cleaner.create();
@@ -39,64 +48,231 @@ public final class ThreadSafeFunction {
   private static final int CLOSING = NodeApi.napi_closing();
 
   /**
-   * What one thread holds of this function. Only that thread changes it, so its own operations
-   * need no atomic instruction; other threads read it only to sum up (see {@link #references()}).
+   * The references one thread holds. Only that thread changes its count, so its own operations
+   * need no atomic instruction; other threads read the count only to sum up (see {@link
+   * #references()}) or once the thread has ended.
    */
-  private static final class PerThread {
-    private static final VarHandle REFERENCES;
+  private static final class Lease {
+    private static final VarHandle COUNT;
 
     static {
       try {
-        REFERENCES = MethodHandles.lookup().findVarHandle(PerThread.class, "references", long.class);
+        COUNT = MethodHandles.lookup().findVarHandle(Lease.class, "count", long.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
     }
 
-    private long references;
+    final Thread thread = Thread.currentThread();
     final MemorySegment contextResult = Arena.ofAuto().allocate(ADDRESS);
+    private long count;
 
     /** By the owning thread. */
-    long references() {
-      return references;
+    long count() {
+      return count;
     }
 
     /** By the owning thread. */
     void add(long delta) {
-      REFERENCES.setRelease(this, references + delta);
+      COUNT.setRelease(this, count + delta);
     }
 
     /** By any thread. */
-    long referencesSeenByOthers() {
-      return (long) REFERENCES.getAcquire(this);
+    long countSeenByOthers() {
+      return (long) COUNT.getAcquire(this);
+    }
+  }
+
+  /**
+   * The leases that hold references, and the one native reference Java keeps while there is any,
+   * so that the native function stays allocated while a Java thread may use it. That reference is
+   * released when the last lease ends; after that no thread can take one again. Changes only when
+   * a thread takes its first reference or drops its last one. Also the cleaning action: if the
+   * handle becomes unreachable with references left, they are released so that the native
+   * function is freed.
+   */
+  private static final class Holders implements Runnable {
+    private final MemorySegment handle;
+    private final Set<Lease> leases = new HashSet<>(); // guarded by this
+    private volatile boolean released; // written under this
+
+    Holders(MemorySegment handle) {
+      this.handle = handle;
+    }
+
+    synchronized void add(Lease lease) {
+      releaseEndedThreads();
+      if (released) {
+        throw new IllegalStateException(
+            "acquire(): the thread-safe function was released by every thread");
+      }
+      leases.add(lease);
+    }
+
+    synchronized void remove(Lease lease) {
+      leases.remove(lease);
+      releaseEndedThreads();
+      if (leases.isEmpty() && !released) {
+        released = true;
+        NodeApi.napi_release_threadsafe_function(handle, RELEASE);
+      }
+    }
+
+    boolean released() {
+      return released;
+    }
+
+    synchronized long sum() {
+      long sum = 0;
+      for (Lease lease : leases) {
+        sum += lease.countSeenByOthers();
+      }
+      return sum;
+    }
+
+    /** The references of threads that ended without releasing them. */
+    private void releaseEndedThreads() {
+      for (Iterator<Lease> i = leases.iterator(); i.hasNext(); ) {
+        Lease lease = i.next();
+        if (!lease.thread.isAlive()) {
+          i.remove();
+          for (long n = lease.countSeenByOthers(); n > 0; n--) {
+            NodeApi.napi_release_threadsafe_function(handle, RELEASE);
+          }
+        }
+      }
+    }
+
+    @Override
+    public synchronized void run() {
+      if (released) {
+        return;
+      }
+      released = true;
+      long left = 1; // Java's own reference
+      for (Lease lease : leases) {
+        left += lease.countSeenByOthers();
+      }
+      leases.clear();
+      for (long i = 0; i < left; i++) {
+        NodeApi.napi_release_threadsafe_function(handle, RELEASE);
+      }
+    }
+  }
+
+  /**
+   * The reference a {@link NodeRuntime} holds on its task queue for every thread: any thread may
+   * call through it without a reference of its own, and without a lock, until it is closed; then
+   * it is released once the calls in flight have returned. State: twice the calls in flight, plus
+   * one once closed.
+   */
+  private static final class SharedReference {
+    private final AtomicLong state = new AtomicLong();
+
+    boolean enter() {
+      if ((state.getAndAdd(2) & 1) != 0) {
+        state.getAndAdd(-2);
+        return false;
+      }
+      return true;
+    }
+
+    void exit() {
+      state.getAndAdd(-2);
+    }
+
+    /** Refuses new calls, then waits (spinning: calls never block) for those in flight. */
+    boolean closeAndAwait() {
+      if ((state.getAndIncrement() & 1) != 0) {
+        state.getAndDecrement();
+        return false;
+      }
+      while (state.get() != 1) {
+        Thread.onSpinWait();
+      }
+      return true;
     }
   }
 
   private final MemorySegment handle;
-  private final NativeReferences references;
-  private final ThreadLocal<PerThread> perThread;
+  private final Holders holders;
+  private final ThreadLocal<Lease> lease = ThreadLocal.withInitial(Lease::new);
+  private final Thread loopThread;
+  private final boolean bounded;
+  private final SharedReference shared;
   private volatile boolean finalized;
 
-  /** A handle whose native function was created with two references; see NativeReferences. */
+  /** A handle whose native function was created with two references; see {@link Holders}. */
   ThreadSafeFunction(MemorySegment handle) {
+    this(handle, null, true, false);
+  }
+
+  private ThreadSafeFunction(
+      MemorySegment handle, Thread loopThread, boolean bounded, boolean sharedOnly) {
     Objects.requireNonNull(handle, "handle");
     if (handle.equals(MemorySegment.NULL)) {
       throw new IllegalArgumentException("a thread-safe function handle cannot be NULL");
     }
     this.handle = handle;
-    this.references = new NativeReferences(handle);
-    this.perThread = ThreadLocal.withInitial(PerThread::new);
-    CLEANER.register(this, references);
+    this.loopThread = loopThread;
+    this.bounded = bounded;
+    this.holders = new Holders(handle);
+    this.shared = sharedOnly ? new SharedReference() : null;
+    if (!sharedOnly) {
+      CLEANER.register(this, holders);
+    }
+  }
+
+  /**
+   * A function created with two references on {@code loopThread}'s environment: one for the
+   * thread that asked for it (adopt it there with {@link #adoptCreatorReference()}) and Java's own.
+   */
+  static ThreadSafeFunction created(MemorySegment handle, Thread loopThread, long maxQueueSize) {
+    return new ThreadSafeFunction(handle, loopThread, maxQueueSize != 0, false);
+  }
+
+  /**
+   * The task queue of a runtime, created with one reference: the {@link SharedReference} through
+   * which any thread calls ({@link #callShared}) until {@link #closeShared()}.
+   */
+  static ThreadSafeFunction sharedQueue(MemorySegment handle, Thread loopThread) {
+    return new ThreadSafeFunction(handle, loopThread, false, true);
   }
 
   void adoptCreatorReference() {
-    PerThread thread = perThread.get();
-    thread.add(1);
-    references.adoptCreator(thread);
+    Lease mine = lease.get();
+    holders.add(mine);
+    mine.add(1);
   }
 
   void markFinalized() {
     finalized = true;
+  }
+
+  /**
+   * A non-blocking call by any thread through the shared reference: {@code OK}, or {@code
+   * CLOSING} once {@link #closeShared()} has begun (or Node.js closed the function).
+   */
+  NapiStatus callShared(long payload) {
+    if (!shared.enter()) {
+      return NapiStatus.CLOSING;
+    }
+    try {
+      return NapiStatus.of(
+          NodeApi.napi_call_threadsafe_function(handle, MemorySegment.ofAddress(payload), NONBLOCKING));
+    } finally {
+      shared.exit();
+    }
+  }
+
+  /**
+   * Refuses further shared calls, waits for those in flight, and releases the shared reference.
+   * On the loop thread, before the environment is torn down.
+   */
+  void closeShared() {
+    if (shared.closeAndAwait()) {
+      NodeApi.napi_release_threadsafe_function(handle, RELEASE);
+    }
   }
 
   /** {@link #call(long, CallMode)} with {@link CallMode#BLOCKING}. */
@@ -110,17 +286,27 @@ public final class ThreadSafeFunction {
    *
    * @return {@code OK} if queued; {@code QUEUE_FULL} if non-blocking and the queue is full; {@code
    *     CLOSING} if the function is closing or finalized, which also ends this thread's reference
-   * @throws IllegalStateException if this thread holds no reference
+   * @throws IllegalStateException if this thread holds no reference, or if a blocking call on a
+   *     bounded queue comes from the runtime's event loop thread (it would wait for itself)
    */
   public NapiStatus call(long payload, CallMode mode) {
-    PerThread thread = requireReference("call");
-    int status =
-        NodeApi.napi_call_threadsafe_function(
-            handle, MemorySegment.ofAddress(payload), mode == CallMode.BLOCKING ? BLOCKING : NONBLOCKING);
-    if (status == CLOSING) {
-      dropReference(thread);
+    Lease mine = requireReference("call");
+    if (mode == CallMode.BLOCKING && bounded && Thread.currentThread() == loopThread) {
+      throw new IllegalStateException(
+          "call(): a blocking call on the event loop thread could wait for that thread itself"
+              + " (use CallMode.NONBLOCKING there)");
     }
-    return NapiStatus.of(status);
+    try {
+      int status =
+          NodeApi.napi_call_threadsafe_function(
+              handle, MemorySegment.ofAddress(payload), mode == CallMode.BLOCKING ? BLOCKING : NONBLOCKING);
+      if (status == CLOSING) {
+        dropReference(mine);
+      }
+      return NapiStatus.of(status);
+    } finally {
+      Reference.reachabilityFence(this);
+    }
   }
 
   /**
@@ -130,18 +316,22 @@ public final class ThreadSafeFunction {
    * @throws IllegalStateException if no thread holds a reference any more
    */
   public NapiStatus acquire() {
-    PerThread thread = perThread.get();
-    boolean first = thread.references() == 0;
+    Lease mine = lease.get();
+    boolean first = mine.count() == 0;
     if (first) {
-      references.takeHolder(thread);
+      holders.add(mine);
     }
-    int status = NodeApi.napi_acquire_threadsafe_function(handle);
-    if (status == OK) {
-      thread.add(1);
-    } else if (first) {
-      references.dropHolder(thread);
+    try {
+      int status = NodeApi.napi_acquire_threadsafe_function(handle);
+      if (status == OK) {
+        mine.add(1);
+      } else if (first) {
+        holders.remove(mine);
+      }
+      return NapiStatus.of(status);
+    } finally {
+      Reference.reachabilityFence(this);
     }
-    return NapiStatus.of(status);
   }
 
   /**
@@ -170,13 +360,17 @@ public final class ThreadSafeFunction {
    * @throws IllegalStateException if this thread holds no reference
    */
   public long context() {
-    PerThread thread = requireReference("context");
-    int status = NodeApi.napi_get_threadsafe_function_context(handle, thread.contextResult);
-    if (status != OK) {
-      throw new IllegalStateException(
-          "napi_get_threadsafe_function_context returned " + NapiStatus.of(status));
+    Lease mine = requireReference("context");
+    try {
+      int status = NodeApi.napi_get_threadsafe_function_context(handle, mine.contextResult);
+      if (status != OK) {
+        throw new IllegalStateException(
+            "napi_get_threadsafe_function_context returned " + NapiStatus.of(status));
+      }
+      return mine.contextResult.get(ADDRESS, 0).address();
+    } finally {
+      Reference.reachabilityFence(this);
     }
-    return thread.contextResult.get(ADDRESS, 0).address();
   }
 
   /**
@@ -195,7 +389,7 @@ public final class ThreadSafeFunction {
 
   /** How many references the calling thread holds. */
   public long referencesOfCurrentThread() {
-    return perThread.get().references();
+    return lease.get().count();
   }
 
   /**
@@ -203,7 +397,7 @@ public final class ThreadSafeFunction {
    * function); 0 once the function is released for good.
    */
   public long references() {
-    return references.sum();
+    return holders.sum();
   }
 
   @Override
@@ -212,25 +406,32 @@ public final class ThreadSafeFunction {
   }
 
   private NapiStatus release(int mode, String operation) {
-    PerThread thread = requireReference(operation);
-    int status = NodeApi.napi_release_threadsafe_function(handle, mode);
-    dropReference(thread);
-    return NapiStatus.of(status);
-  }
-
-  private void dropReference(PerThread thread) {
-    thread.add(-1);
-    if (thread.references() == 0) {
-      references.dropHolder(thread);
+    Lease mine = requireReference(operation);
+    try {
+      int status = NodeApi.napi_release_threadsafe_function(handle, mode);
+      dropReference(mine);
+      return NapiStatus.of(status);
+    } finally {
+      Reference.reachabilityFence(this);
     }
   }
 
-  private PerThread requireReference(String operation) {
-    PerThread thread = perThread.get();
-    if (thread.references() > 0) {
-      return thread;
+  private void dropReference(Lease mine) {
+    mine.add(-1);
+    if (mine.count() == 0) {
+      holders.remove(mine);
     }
-    if (references.holders.get() == 0) {
+  }
+
+  private Lease requireReference(String operation) {
+    if (shared != null) {
+      throw new IllegalStateException(operation + "(): this is a runtime's internal task queue");
+    }
+    Lease mine = lease.get();
+    if (mine.count() > 0) {
+      return mine;
+    }
+    if (holders.released()) {
       throw new IllegalStateException(
           operation + "(): the thread-safe function was released by every thread");
     }
@@ -240,67 +441,5 @@ public final class ThreadSafeFunction {
             + Thread.currentThread().getName()
             + " holds no reference to this thread-safe function (acquire() one first;"
             + " release(), abort() and a call that returned CLOSING end it)");
-  }
-
-  /**
-   * The references of the Java threads. The native function holds one more while any Java thread
-   * holds one, so that it stays allocated while any Java thread may still use it: that extra
-   * reference is released when the last thread drops its last reference, and then no thread can
-   * take one again. Counting threads, not references, keeps atomic instructions off a thread's
-   * second and later references. Also the cleaning action: if the handle becomes unreachable with
-   * references left, they are released so that the native function is freed.
-   */
-  private static final class NativeReferences implements Runnable {
-    private final MemorySegment handle;
-    /** Threads that hold at least one reference; starts with the creating thread. */
-    final AtomicLong holders = new AtomicLong(1);
-    /** What those threads hold, for {@link #sum()}. */
-    private final Set<PerThread> holding = ConcurrentHashMap.newKeySet();
-
-    NativeReferences(MemorySegment handle) {
-      this.handle = handle;
-    }
-
-    void adoptCreator(PerThread thread) {
-      holding.add(thread);
-    }
-
-    void takeHolder(PerThread thread) {
-      long current;
-      do {
-        current = holders.get();
-        if (current == 0) {
-          throw new IllegalStateException(
-              "acquire(): the thread-safe function was released by every thread");
-        }
-      } while (!holders.compareAndSet(current, current + 1));
-      holding.add(thread);
-    }
-
-    void dropHolder(PerThread thread) {
-      holding.remove(thread);
-      if (holders.decrementAndGet() == 0) {
-        NodeApi.napi_release_threadsafe_function(handle, RELEASE);
-      }
-    }
-
-    long sum() {
-      long sum = 0;
-      for (PerThread thread : holding) {
-        sum += thread.referencesSeenByOthers();
-      }
-      return sum;
-    }
-
-    @Override
-    public void run() {
-      if (holders.getAndSet(0) == 0) {
-        return;
-      }
-      long left = sum() + 1; // and the extra reference
-      for (long i = 0; i < left; i++) {
-        NodeApi.napi_release_threadsafe_function(handle, RELEASE);
-      }
-    }
   }
 }

@@ -68,6 +68,69 @@ public class NodeApi {
     public static final AddressLayout C_POINTER = ValueLayout.ADDRESS
             .withTargetLayout(MemoryLayout.sequenceLayout(java.lang.Long.MAX_VALUE, JAVA_BYTE));
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
+    private static final int napi_undefined = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum napi_valuetype.napi_undefined = 0
+     * }
+     */
+    public static int napi_undefined() {
+        return napi_undefined;
+    }
+    private static final int napi_null = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum napi_valuetype.napi_null = 1
+     * }
+     */
+    public static int napi_null() {
+        return napi_null;
+    }
+    private static final int napi_boolean = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum napi_valuetype.napi_boolean = 2
+     * }
+     */
+    public static int napi_boolean() {
+        return napi_boolean;
+    }
+    private static final int napi_number = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum napi_valuetype.napi_number = 3
+     * }
+     */
+    public static int napi_number() {
+        return napi_number;
+    }
+    private static final int napi_string = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum napi_valuetype.napi_string = 4
+     * }
+     */
+    public static int napi_string() {
+        return napi_string;
+    }
+    private static final int napi_symbol = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * enum napi_valuetype.napi_symbol = 5
+     * }
+     */
+    public static int napi_symbol() {
+        return napi_symbol;
+    }
+    private static final int napi_object = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * enum napi_valuetype.napi_object = 6
+     * }
+     */
+    public static int napi_object() {
+        return napi_object;
+    }
     private static final int napi_function = (int)7L;
     /**
      * {@snippet lang=c :
@@ -76,6 +139,24 @@ public class NodeApi {
      */
     public static int napi_function() {
         return napi_function;
+    }
+    private static final int napi_external = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * enum napi_valuetype.napi_external = 8
+     * }
+     */
+    public static int napi_external() {
+        return napi_external;
+    }
+    private static final int napi_bigint = (int)9L;
+    /**
+     * {@snippet lang=c :
+     * enum napi_valuetype.napi_bigint = 9
+     * }
+     */
+    public static int napi_bigint() {
+        return napi_bigint;
     }
     private static final int napi_ok = (int)0L;
     /**
@@ -275,6 +356,42 @@ public class NodeApi {
     public static int napi_would_deadlock() {
         return napi_would_deadlock;
     }
+    private static final int napi_key_own_only = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum napi_key_collection_mode.napi_key_own_only = 1
+     * }
+     */
+    public static int napi_key_own_only() {
+        return napi_key_own_only;
+    }
+    private static final int napi_key_enumerable = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum napi_key_filter.napi_key_enumerable = 2
+     * }
+     */
+    public static int napi_key_enumerable() {
+        return napi_key_enumerable;
+    }
+    private static final int napi_key_skip_symbols = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * enum napi_key_filter.napi_key_skip_symbols = 16
+     * }
+     */
+    public static int napi_key_skip_symbols() {
+        return napi_key_skip_symbols;
+    }
+    private static final int napi_key_numbers_to_strings = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum napi_key_conversion.napi_key_numbers_to_strings = 1
+     * }
+     */
+    public static int napi_key_numbers_to_strings() {
+        return napi_key_numbers_to_strings;
+    }
 
     private static class napi_get_last_error_info {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
@@ -291,7 +408,7 @@ public class NodeApi {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * napi_status napi_get_last_error_info(node_api_nogc_env env, const napi_extended_error_info **result)
+     * napi_status napi_get_last_error_info(node_api_basic_env env, const napi_extended_error_info **result)
      * }
      */
     public static FunctionDescriptor napi_get_last_error_info$descriptor() {
@@ -301,7 +418,7 @@ public class NodeApi {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * napi_status napi_get_last_error_info(node_api_nogc_env env, const napi_extended_error_info **result)
+     * napi_status napi_get_last_error_info(node_api_basic_env env, const napi_extended_error_info **result)
      * }
      */
     public static MethodHandle napi_get_last_error_info$handle() {
@@ -311,7 +428,7 @@ public class NodeApi {
     /**
      * Address for:
      * {@snippet lang=c :
-     * napi_status napi_get_last_error_info(node_api_nogc_env env, const napi_extended_error_info **result)
+     * napi_status napi_get_last_error_info(node_api_basic_env env, const napi_extended_error_info **result)
      * }
      */
     public static MemorySegment napi_get_last_error_info$address() {
@@ -320,7 +437,7 @@ public class NodeApi {
 
     /**
      * {@snippet lang=c :
-     * napi_status napi_get_last_error_info(node_api_nogc_env env, const napi_extended_error_info **result)
+     * napi_status napi_get_last_error_info(node_api_basic_env env, const napi_extended_error_info **result)
      * }
      */
     public static int napi_get_last_error_info(MemorySegment env, MemorySegment result) {
@@ -330,6 +447,542 @@ public class NodeApi {
                 traceDowncall("napi_get_last_error_info", env, result);
             }
             return (int)mh$.invokeExact(env, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_undefined {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_undefined");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_undefined(napi_env env, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_get_undefined$descriptor() {
+        return napi_get_undefined.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_undefined(napi_env env, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_get_undefined$handle() {
+        return napi_get_undefined.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_undefined(napi_env env, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_get_undefined$address() {
+        return napi_get_undefined.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_undefined(napi_env env, napi_value *result)
+     * }
+     */
+    public static int napi_get_undefined(MemorySegment env, MemorySegment result) {
+        var mh$ = napi_get_undefined.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_undefined", env, result);
+            }
+            return (int)mh$.invokeExact(env, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_null {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_null");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_null(napi_env env, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_get_null$descriptor() {
+        return napi_get_null.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_null(napi_env env, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_get_null$handle() {
+        return napi_get_null.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_null(napi_env env, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_get_null$address() {
+        return napi_get_null.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_null(napi_env env, napi_value *result)
+     * }
+     */
+    public static int napi_get_null(MemorySegment env, MemorySegment result) {
+        var mh$ = napi_get_null.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_null", env, result);
+            }
+            return (int)mh$.invokeExact(env, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_global {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_global");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_global(napi_env env, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_get_global$descriptor() {
+        return napi_get_global.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_global(napi_env env, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_get_global$handle() {
+        return napi_get_global.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_global(napi_env env, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_get_global$address() {
+        return napi_get_global.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_global(napi_env env, napi_value *result)
+     * }
+     */
+    public static int napi_get_global(MemorySegment env, MemorySegment result) {
+        var mh$ = napi_get_global.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_global", env, result);
+            }
+            return (int)mh$.invokeExact(env, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_boolean {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_BOOL,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_boolean");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_boolean(napi_env env, _Bool value, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_get_boolean$descriptor() {
+        return napi_get_boolean.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_boolean(napi_env env, _Bool value, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_get_boolean$handle() {
+        return napi_get_boolean.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_boolean(napi_env env, _Bool value, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_get_boolean$address() {
+        return napi_get_boolean.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_boolean(napi_env env, _Bool value, napi_value *result)
+     * }
+     */
+    public static int napi_get_boolean(MemorySegment env, boolean value, MemorySegment result) {
+        var mh$ = napi_get_boolean.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_boolean", env, value, result);
+            }
+            return (int)mh$.invokeExact(env, value, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_create_object {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_create_object");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_create_object(napi_env env, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_create_object$descriptor() {
+        return napi_create_object.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_create_object(napi_env env, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_create_object$handle() {
+        return napi_create_object.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_create_object(napi_env env, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_create_object$address() {
+        return napi_create_object.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_create_object(napi_env env, napi_value *result)
+     * }
+     */
+    public static int napi_create_object(MemorySegment env, MemorySegment result) {
+        var mh$ = napi_create_object.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_create_object", env, result);
+            }
+            return (int)mh$.invokeExact(env, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_create_array_with_length {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_LONG,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_create_array_with_length");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_create_array_with_length(napi_env env, size_t length, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_create_array_with_length$descriptor() {
+        return napi_create_array_with_length.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_create_array_with_length(napi_env env, size_t length, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_create_array_with_length$handle() {
+        return napi_create_array_with_length.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_create_array_with_length(napi_env env, size_t length, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_create_array_with_length$address() {
+        return napi_create_array_with_length.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_create_array_with_length(napi_env env, size_t length, napi_value *result)
+     * }
+     */
+    public static int napi_create_array_with_length(MemorySegment env, long length, MemorySegment result) {
+        var mh$ = napi_create_array_with_length.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_create_array_with_length", env, length, result);
+            }
+            return (int)mh$.invokeExact(env, length, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_create_double {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_DOUBLE,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_create_double");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_create_double(napi_env env, double value, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_create_double$descriptor() {
+        return napi_create_double.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_create_double(napi_env env, double value, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_create_double$handle() {
+        return napi_create_double.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_create_double(napi_env env, double value, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_create_double$address() {
+        return napi_create_double.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_create_double(napi_env env, double value, napi_value *result)
+     * }
+     */
+    public static int napi_create_double(MemorySegment env, double value, MemorySegment result) {
+        var mh$ = napi_create_double.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_create_double", env, value, result);
+            }
+            return (int)mh$.invokeExact(env, value, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_create_int32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_INT,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_create_int32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_create_int32(napi_env env, int32_t value, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_create_int32$descriptor() {
+        return napi_create_int32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_create_int32(napi_env env, int32_t value, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_create_int32$handle() {
+        return napi_create_int32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_create_int32(napi_env env, int32_t value, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_create_int32$address() {
+        return napi_create_int32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_create_int32(napi_env env, int32_t value, napi_value *result)
+     * }
+     */
+    public static int napi_create_int32(MemorySegment env, int value, MemorySegment result) {
+        var mh$ = napi_create_int32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_create_int32", env, value, result);
+            }
+            return (int)mh$.invokeExact(env, value, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_create_int64 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_LONG,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_create_int64");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_create_int64(napi_env env, int64_t value, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_create_int64$descriptor() {
+        return napi_create_int64.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_create_int64(napi_env env, int64_t value, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_create_int64$handle() {
+        return napi_create_int64.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_create_int64(napi_env env, int64_t value, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_create_int64$address() {
+        return napi_create_int64.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_create_int64(napi_env env, int64_t value, napi_value *result)
+     * }
+     */
+    public static int napi_create_int64(MemorySegment env, long value, MemorySegment result) {
+        var mh$ = napi_create_int64.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_create_int64", env, value, result);
+            }
+            return (int)mh$.invokeExact(env, value, result);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -396,6 +1049,191 @@ public class NodeApi {
         }
     }
 
+    private static class napi_create_string_utf16 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_LONG,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_create_string_utf16");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_create_string_utf16(napi_env env, const char16_t *str, size_t length, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_create_string_utf16$descriptor() {
+        return napi_create_string_utf16.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_create_string_utf16(napi_env env, const char16_t *str, size_t length, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_create_string_utf16$handle() {
+        return napi_create_string_utf16.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_create_string_utf16(napi_env env, const char16_t *str, size_t length, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_create_string_utf16$address() {
+        return napi_create_string_utf16.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_create_string_utf16(napi_env env, const char16_t *str, size_t length, napi_value *result)
+     * }
+     */
+    public static int napi_create_string_utf16(MemorySegment env, MemorySegment str, long length, MemorySegment result) {
+        var mh$ = napi_create_string_utf16.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_create_string_utf16", env, str, length, result);
+            }
+            return (int)mh$.invokeExact(env, str, length, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_create_function {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_LONG,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_create_function");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_create_function(napi_env env, const char *utf8name, size_t length, napi_callback cb, void *data, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_create_function$descriptor() {
+        return napi_create_function.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_create_function(napi_env env, const char *utf8name, size_t length, napi_callback cb, void *data, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_create_function$handle() {
+        return napi_create_function.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_create_function(napi_env env, const char *utf8name, size_t length, napi_callback cb, void *data, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_create_function$address() {
+        return napi_create_function.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_create_function(napi_env env, const char *utf8name, size_t length, napi_callback cb, void *data, napi_value *result)
+     * }
+     */
+    public static int napi_create_function(MemorySegment env, MemorySegment utf8name, long length, MemorySegment cb, MemorySegment data, MemorySegment result) {
+        var mh$ = napi_create_function.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_create_function", env, utf8name, length, cb, data, result);
+            }
+            return (int)mh$.invokeExact(env, utf8name, length, cb, data, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_create_error {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_create_error");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_create_error(napi_env env, napi_value code, napi_value msg, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_create_error$descriptor() {
+        return napi_create_error.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_create_error(napi_env env, napi_value code, napi_value msg, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_create_error$handle() {
+        return napi_create_error.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_create_error(napi_env env, napi_value code, napi_value msg, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_create_error$address() {
+        return napi_create_error.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_create_error(napi_env env, napi_value code, napi_value msg, napi_value *result)
+     * }
+     */
+    public static int napi_create_error(MemorySegment env, MemorySegment code, MemorySegment msg, MemorySegment result) {
+        var mh$ = napi_create_error.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_create_error", env, code, msg, result);
+            }
+            return (int)mh$.invokeExact(env, code, msg, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class napi_typeof {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             NodeApi.C_INT,
@@ -449,6 +1287,126 @@ public class NodeApi {
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("napi_typeof", env, value, result);
+            }
+            return (int)mh$.invokeExact(env, value, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_value_double {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_value_double");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_double(napi_env env, napi_value value, double *result)
+     * }
+     */
+    public static FunctionDescriptor napi_get_value_double$descriptor() {
+        return napi_get_value_double.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_double(napi_env env, napi_value value, double *result)
+     * }
+     */
+    public static MethodHandle napi_get_value_double$handle() {
+        return napi_get_value_double.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_double(napi_env env, napi_value value, double *result)
+     * }
+     */
+    public static MemorySegment napi_get_value_double$address() {
+        return napi_get_value_double.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_value_double(napi_env env, napi_value value, double *result)
+     * }
+     */
+    public static int napi_get_value_double(MemorySegment env, MemorySegment value, MemorySegment result) {
+        var mh$ = napi_get_value_double.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_value_double", env, value, result);
+            }
+            return (int)mh$.invokeExact(env, value, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_value_bool {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_value_bool");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_bool(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static FunctionDescriptor napi_get_value_bool$descriptor() {
+        return napi_get_value_bool.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_bool(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static MethodHandle napi_get_value_bool$handle() {
+        return napi_get_value_bool.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_bool(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static MemorySegment napi_get_value_bool$address() {
+        return napi_get_value_bool.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_value_bool(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static int napi_get_value_bool(MemorySegment env, MemorySegment value, MemorySegment result) {
+        var mh$ = napi_get_value_bool.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_value_bool", env, value, result);
             }
             return (int)mh$.invokeExact(env, value, result);
         } catch (Throwable ex$) {
@@ -518,6 +1476,68 @@ public class NodeApi {
         }
     }
 
+    private static class napi_get_value_string_utf16 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_LONG,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_value_string_utf16");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_string_utf16(napi_env env, napi_value value, char16_t *buf, size_t bufsize, size_t *result)
+     * }
+     */
+    public static FunctionDescriptor napi_get_value_string_utf16$descriptor() {
+        return napi_get_value_string_utf16.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_string_utf16(napi_env env, napi_value value, char16_t *buf, size_t bufsize, size_t *result)
+     * }
+     */
+    public static MethodHandle napi_get_value_string_utf16$handle() {
+        return napi_get_value_string_utf16.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_string_utf16(napi_env env, napi_value value, char16_t *buf, size_t bufsize, size_t *result)
+     * }
+     */
+    public static MemorySegment napi_get_value_string_utf16$address() {
+        return napi_get_value_string_utf16.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_value_string_utf16(napi_env env, napi_value value, char16_t *buf, size_t bufsize, size_t *result)
+     * }
+     */
+    public static int napi_get_value_string_utf16(MemorySegment env, MemorySegment value, MemorySegment buf, long bufsize, MemorySegment result) {
+        var mh$ = napi_get_value_string_utf16.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_value_string_utf16", env, value, buf, bufsize, result);
+            }
+            return (int)mh$.invokeExact(env, value, buf, bufsize, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class napi_coerce_to_string {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             NodeApi.C_INT,
@@ -571,6 +1591,1278 @@ public class NodeApi {
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("napi_coerce_to_string", env, value, result);
+            }
+            return (int)mh$.invokeExact(env, value, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_prototype {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_prototype");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_prototype(napi_env env, napi_value object, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_get_prototype$descriptor() {
+        return napi_get_prototype.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_prototype(napi_env env, napi_value object, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_get_prototype$handle() {
+        return napi_get_prototype.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_prototype(napi_env env, napi_value object, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_get_prototype$address() {
+        return napi_get_prototype.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_prototype(napi_env env, napi_value object, napi_value *result)
+     * }
+     */
+    public static int napi_get_prototype(MemorySegment env, MemorySegment object, MemorySegment result) {
+        var mh$ = napi_get_prototype.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_prototype", env, object, result);
+            }
+            return (int)mh$.invokeExact(env, object, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_set_property {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_set_property");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_set_property(napi_env env, napi_value object, napi_value key, napi_value value)
+     * }
+     */
+    public static FunctionDescriptor napi_set_property$descriptor() {
+        return napi_set_property.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_set_property(napi_env env, napi_value object, napi_value key, napi_value value)
+     * }
+     */
+    public static MethodHandle napi_set_property$handle() {
+        return napi_set_property.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_set_property(napi_env env, napi_value object, napi_value key, napi_value value)
+     * }
+     */
+    public static MemorySegment napi_set_property$address() {
+        return napi_set_property.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_set_property(napi_env env, napi_value object, napi_value key, napi_value value)
+     * }
+     */
+    public static int napi_set_property(MemorySegment env, MemorySegment object, MemorySegment key, MemorySegment value) {
+        var mh$ = napi_set_property.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_set_property", env, object, key, value);
+            }
+            return (int)mh$.invokeExact(env, object, key, value);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_property {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_property");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_property(napi_env env, napi_value object, napi_value key, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_get_property$descriptor() {
+        return napi_get_property.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_property(napi_env env, napi_value object, napi_value key, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_get_property$handle() {
+        return napi_get_property.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_property(napi_env env, napi_value object, napi_value key, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_get_property$address() {
+        return napi_get_property.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_property(napi_env env, napi_value object, napi_value key, napi_value *result)
+     * }
+     */
+    public static int napi_get_property(MemorySegment env, MemorySegment object, MemorySegment key, MemorySegment result) {
+        var mh$ = napi_get_property.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_property", env, object, key, result);
+            }
+            return (int)mh$.invokeExact(env, object, key, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_set_named_property {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_set_named_property");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_set_named_property(napi_env env, napi_value object, const char *utf8name, napi_value value)
+     * }
+     */
+    public static FunctionDescriptor napi_set_named_property$descriptor() {
+        return napi_set_named_property.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_set_named_property(napi_env env, napi_value object, const char *utf8name, napi_value value)
+     * }
+     */
+    public static MethodHandle napi_set_named_property$handle() {
+        return napi_set_named_property.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_set_named_property(napi_env env, napi_value object, const char *utf8name, napi_value value)
+     * }
+     */
+    public static MemorySegment napi_set_named_property$address() {
+        return napi_set_named_property.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_set_named_property(napi_env env, napi_value object, const char *utf8name, napi_value value)
+     * }
+     */
+    public static int napi_set_named_property(MemorySegment env, MemorySegment object, MemorySegment utf8name, MemorySegment value) {
+        var mh$ = napi_set_named_property.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_set_named_property", env, object, utf8name, value);
+            }
+            return (int)mh$.invokeExact(env, object, utf8name, value);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_named_property {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_named_property");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_named_property(napi_env env, napi_value object, const char *utf8name, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_get_named_property$descriptor() {
+        return napi_get_named_property.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_named_property(napi_env env, napi_value object, const char *utf8name, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_get_named_property$handle() {
+        return napi_get_named_property.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_named_property(napi_env env, napi_value object, const char *utf8name, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_get_named_property$address() {
+        return napi_get_named_property.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_named_property(napi_env env, napi_value object, const char *utf8name, napi_value *result)
+     * }
+     */
+    public static int napi_get_named_property(MemorySegment env, MemorySegment object, MemorySegment utf8name, MemorySegment result) {
+        var mh$ = napi_get_named_property.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_named_property", env, object, utf8name, result);
+            }
+            return (int)mh$.invokeExact(env, object, utf8name, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_set_element {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_INT,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_set_element");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_set_element(napi_env env, napi_value object, uint32_t index, napi_value value)
+     * }
+     */
+    public static FunctionDescriptor napi_set_element$descriptor() {
+        return napi_set_element.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_set_element(napi_env env, napi_value object, uint32_t index, napi_value value)
+     * }
+     */
+    public static MethodHandle napi_set_element$handle() {
+        return napi_set_element.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_set_element(napi_env env, napi_value object, uint32_t index, napi_value value)
+     * }
+     */
+    public static MemorySegment napi_set_element$address() {
+        return napi_set_element.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_set_element(napi_env env, napi_value object, uint32_t index, napi_value value)
+     * }
+     */
+    public static int napi_set_element(MemorySegment env, MemorySegment object, int index, MemorySegment value) {
+        var mh$ = napi_set_element.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_set_element", env, object, index, value);
+            }
+            return (int)mh$.invokeExact(env, object, index, value);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_element {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_INT,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_element");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_element(napi_env env, napi_value object, uint32_t index, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_get_element$descriptor() {
+        return napi_get_element.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_element(napi_env env, napi_value object, uint32_t index, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_get_element$handle() {
+        return napi_get_element.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_element(napi_env env, napi_value object, uint32_t index, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_get_element$address() {
+        return napi_get_element.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_element(napi_env env, napi_value object, uint32_t index, napi_value *result)
+     * }
+     */
+    public static int napi_get_element(MemorySegment env, MemorySegment object, int index, MemorySegment result) {
+        var mh$ = napi_get_element.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_element", env, object, index, result);
+            }
+            return (int)mh$.invokeExact(env, object, index, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_is_array {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_is_array");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_is_array(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static FunctionDescriptor napi_is_array$descriptor() {
+        return napi_is_array.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_is_array(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static MethodHandle napi_is_array$handle() {
+        return napi_is_array.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_is_array(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static MemorySegment napi_is_array$address() {
+        return napi_is_array.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_is_array(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static int napi_is_array(MemorySegment env, MemorySegment value, MemorySegment result) {
+        var mh$ = napi_is_array.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_is_array", env, value, result);
+            }
+            return (int)mh$.invokeExact(env, value, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_array_length {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_array_length");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_array_length(napi_env env, napi_value value, uint32_t *result)
+     * }
+     */
+    public static FunctionDescriptor napi_get_array_length$descriptor() {
+        return napi_get_array_length.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_array_length(napi_env env, napi_value value, uint32_t *result)
+     * }
+     */
+    public static MethodHandle napi_get_array_length$handle() {
+        return napi_get_array_length.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_array_length(napi_env env, napi_value value, uint32_t *result)
+     * }
+     */
+    public static MemorySegment napi_get_array_length$address() {
+        return napi_get_array_length.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_array_length(napi_env env, napi_value value, uint32_t *result)
+     * }
+     */
+    public static int napi_get_array_length(MemorySegment env, MemorySegment value, MemorySegment result) {
+        var mh$ = napi_get_array_length.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_array_length", env, value, result);
+            }
+            return (int)mh$.invokeExact(env, value, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_strict_equals {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_strict_equals");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_strict_equals(napi_env env, napi_value lhs, napi_value rhs, _Bool *result)
+     * }
+     */
+    public static FunctionDescriptor napi_strict_equals$descriptor() {
+        return napi_strict_equals.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_strict_equals(napi_env env, napi_value lhs, napi_value rhs, _Bool *result)
+     * }
+     */
+    public static MethodHandle napi_strict_equals$handle() {
+        return napi_strict_equals.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_strict_equals(napi_env env, napi_value lhs, napi_value rhs, _Bool *result)
+     * }
+     */
+    public static MemorySegment napi_strict_equals$address() {
+        return napi_strict_equals.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_strict_equals(napi_env env, napi_value lhs, napi_value rhs, _Bool *result)
+     * }
+     */
+    public static int napi_strict_equals(MemorySegment env, MemorySegment lhs, MemorySegment rhs, MemorySegment result) {
+        var mh$ = napi_strict_equals.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_strict_equals", env, lhs, rhs, result);
+            }
+            return (int)mh$.invokeExact(env, lhs, rhs, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_call_function {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_LONG,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_call_function");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_call_function(napi_env env, napi_value recv, napi_value func, size_t argc, const napi_value *argv, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_call_function$descriptor() {
+        return napi_call_function.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_call_function(napi_env env, napi_value recv, napi_value func, size_t argc, const napi_value *argv, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_call_function$handle() {
+        return napi_call_function.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_call_function(napi_env env, napi_value recv, napi_value func, size_t argc, const napi_value *argv, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_call_function$address() {
+        return napi_call_function.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_call_function(napi_env env, napi_value recv, napi_value func, size_t argc, const napi_value *argv, napi_value *result)
+     * }
+     */
+    public static int napi_call_function(MemorySegment env, MemorySegment recv, MemorySegment func, long argc, MemorySegment argv, MemorySegment result) {
+        var mh$ = napi_call_function.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_call_function", env, recv, func, argc, argv, result);
+            }
+            return (int)mh$.invokeExact(env, recv, func, argc, argv, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_cb_info {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_cb_info");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_cb_info(napi_env env, napi_callback_info cbinfo, size_t *argc, napi_value *argv, napi_value *this_arg, void **data)
+     * }
+     */
+    public static FunctionDescriptor napi_get_cb_info$descriptor() {
+        return napi_get_cb_info.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_cb_info(napi_env env, napi_callback_info cbinfo, size_t *argc, napi_value *argv, napi_value *this_arg, void **data)
+     * }
+     */
+    public static MethodHandle napi_get_cb_info$handle() {
+        return napi_get_cb_info.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_cb_info(napi_env env, napi_callback_info cbinfo, size_t *argc, napi_value *argv, napi_value *this_arg, void **data)
+     * }
+     */
+    public static MemorySegment napi_get_cb_info$address() {
+        return napi_get_cb_info.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_cb_info(napi_env env, napi_callback_info cbinfo, size_t *argc, napi_value *argv, napi_value *this_arg, void **data)
+     * }
+     */
+    public static int napi_get_cb_info(MemorySegment env, MemorySegment cbinfo, MemorySegment argc, MemorySegment argv, MemorySegment this_arg, MemorySegment data) {
+        var mh$ = napi_get_cb_info.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_cb_info", env, cbinfo, argc, argv, this_arg, data);
+            }
+            return (int)mh$.invokeExact(env, cbinfo, argc, argv, this_arg, data);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_create_external {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_create_external");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_create_external(napi_env env, void *data, node_api_basic_finalize finalize_cb, void *finalize_hint, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_create_external$descriptor() {
+        return napi_create_external.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_create_external(napi_env env, void *data, node_api_basic_finalize finalize_cb, void *finalize_hint, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_create_external$handle() {
+        return napi_create_external.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_create_external(napi_env env, void *data, node_api_basic_finalize finalize_cb, void *finalize_hint, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_create_external$address() {
+        return napi_create_external.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_create_external(napi_env env, void *data, node_api_basic_finalize finalize_cb, void *finalize_hint, napi_value *result)
+     * }
+     */
+    public static int napi_create_external(MemorySegment env, MemorySegment data, MemorySegment finalize_cb, MemorySegment finalize_hint, MemorySegment result) {
+        var mh$ = napi_create_external.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_create_external", env, data, finalize_cb, finalize_hint, result);
+            }
+            return (int)mh$.invokeExact(env, data, finalize_cb, finalize_hint, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_value_external {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_value_external");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_external(napi_env env, napi_value value, void **result)
+     * }
+     */
+    public static FunctionDescriptor napi_get_value_external$descriptor() {
+        return napi_get_value_external.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_external(napi_env env, napi_value value, void **result)
+     * }
+     */
+    public static MethodHandle napi_get_value_external$handle() {
+        return napi_get_value_external.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_external(napi_env env, napi_value value, void **result)
+     * }
+     */
+    public static MemorySegment napi_get_value_external$address() {
+        return napi_get_value_external.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_value_external(napi_env env, napi_value value, void **result)
+     * }
+     */
+    public static int napi_get_value_external(MemorySegment env, MemorySegment value, MemorySegment result) {
+        var mh$ = napi_get_value_external.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_value_external", env, value, result);
+            }
+            return (int)mh$.invokeExact(env, value, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_create_reference {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_INT,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_create_reference");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_create_reference(napi_env env, napi_value value, uint32_t initial_refcount, napi_ref *result)
+     * }
+     */
+    public static FunctionDescriptor napi_create_reference$descriptor() {
+        return napi_create_reference.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_create_reference(napi_env env, napi_value value, uint32_t initial_refcount, napi_ref *result)
+     * }
+     */
+    public static MethodHandle napi_create_reference$handle() {
+        return napi_create_reference.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_create_reference(napi_env env, napi_value value, uint32_t initial_refcount, napi_ref *result)
+     * }
+     */
+    public static MemorySegment napi_create_reference$address() {
+        return napi_create_reference.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_create_reference(napi_env env, napi_value value, uint32_t initial_refcount, napi_ref *result)
+     * }
+     */
+    public static int napi_create_reference(MemorySegment env, MemorySegment value, int initial_refcount, MemorySegment result) {
+        var mh$ = napi_create_reference.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_create_reference", env, value, initial_refcount, result);
+            }
+            return (int)mh$.invokeExact(env, value, initial_refcount, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_delete_reference {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_delete_reference");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_delete_reference(node_api_basic_env env, napi_ref ref)
+     * }
+     */
+    public static FunctionDescriptor napi_delete_reference$descriptor() {
+        return napi_delete_reference.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_delete_reference(node_api_basic_env env, napi_ref ref)
+     * }
+     */
+    public static MethodHandle napi_delete_reference$handle() {
+        return napi_delete_reference.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_delete_reference(node_api_basic_env env, napi_ref ref)
+     * }
+     */
+    public static MemorySegment napi_delete_reference$address() {
+        return napi_delete_reference.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_delete_reference(node_api_basic_env env, napi_ref ref)
+     * }
+     */
+    public static int napi_delete_reference(MemorySegment env, MemorySegment ref) {
+        var mh$ = napi_delete_reference.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_delete_reference", env, ref);
+            }
+            return (int)mh$.invokeExact(env, ref);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_reference_value {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_reference_value");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_reference_value(napi_env env, napi_ref ref, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_get_reference_value$descriptor() {
+        return napi_get_reference_value.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_reference_value(napi_env env, napi_ref ref, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_get_reference_value$handle() {
+        return napi_get_reference_value.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_reference_value(napi_env env, napi_ref ref, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_get_reference_value$address() {
+        return napi_get_reference_value.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_reference_value(napi_env env, napi_ref ref, napi_value *result)
+     * }
+     */
+    public static int napi_get_reference_value(MemorySegment env, MemorySegment ref, MemorySegment result) {
+        var mh$ = napi_get_reference_value.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_reference_value", env, ref, result);
+            }
+            return (int)mh$.invokeExact(env, ref, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_open_handle_scope {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_open_handle_scope");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_open_handle_scope(napi_env env, napi_handle_scope *result)
+     * }
+     */
+    public static FunctionDescriptor napi_open_handle_scope$descriptor() {
+        return napi_open_handle_scope.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_open_handle_scope(napi_env env, napi_handle_scope *result)
+     * }
+     */
+    public static MethodHandle napi_open_handle_scope$handle() {
+        return napi_open_handle_scope.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_open_handle_scope(napi_env env, napi_handle_scope *result)
+     * }
+     */
+    public static MemorySegment napi_open_handle_scope$address() {
+        return napi_open_handle_scope.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_open_handle_scope(napi_env env, napi_handle_scope *result)
+     * }
+     */
+    public static int napi_open_handle_scope(MemorySegment env, MemorySegment result) {
+        var mh$ = napi_open_handle_scope.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_open_handle_scope", env, result);
+            }
+            return (int)mh$.invokeExact(env, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_close_handle_scope {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_close_handle_scope");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_close_handle_scope(napi_env env, napi_handle_scope scope)
+     * }
+     */
+    public static FunctionDescriptor napi_close_handle_scope$descriptor() {
+        return napi_close_handle_scope.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_close_handle_scope(napi_env env, napi_handle_scope scope)
+     * }
+     */
+    public static MethodHandle napi_close_handle_scope$handle() {
+        return napi_close_handle_scope.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_close_handle_scope(napi_env env, napi_handle_scope scope)
+     * }
+     */
+    public static MemorySegment napi_close_handle_scope$address() {
+        return napi_close_handle_scope.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_close_handle_scope(napi_env env, napi_handle_scope scope)
+     * }
+     */
+    public static int napi_close_handle_scope(MemorySegment env, MemorySegment scope) {
+        var mh$ = napi_close_handle_scope.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_close_handle_scope", env, scope);
+            }
+            return (int)mh$.invokeExact(env, scope);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_throw {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_throw");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_throw(napi_env env, napi_value error)
+     * }
+     */
+    public static FunctionDescriptor napi_throw$descriptor() {
+        return napi_throw.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_throw(napi_env env, napi_value error)
+     * }
+     */
+    public static MethodHandle napi_throw$handle() {
+        return napi_throw.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_throw(napi_env env, napi_value error)
+     * }
+     */
+    public static MemorySegment napi_throw$address() {
+        return napi_throw.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_throw(napi_env env, napi_value error)
+     * }
+     */
+    public static int napi_throw(MemorySegment env, MemorySegment error) {
+        var mh$ = napi_throw.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_throw", env, error);
+            }
+            return (int)mh$.invokeExact(env, error);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_is_error {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_is_error");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_is_error(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static FunctionDescriptor napi_is_error$descriptor() {
+        return napi_is_error.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_is_error(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static MethodHandle napi_is_error$handle() {
+        return napi_is_error.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_is_error(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static MemorySegment napi_is_error$address() {
+        return napi_is_error.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_is_error(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static int napi_is_error(MemorySegment env, MemorySegment value, MemorySegment result) {
+        var mh$ = napi_is_error.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_is_error", env, value, result);
             }
             return (int)mh$.invokeExact(env, value, result);
         } catch (Throwable ex$) {
@@ -696,7 +2988,7 @@ public class NodeApi {
         }
     }
 
-    private static class napi_run_script {
+    private static class napi_is_arraybuffer {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             NodeApi.C_INT,
             NodeApi.C_POINTER,
@@ -704,7 +2996,7 @@ public class NodeApi {
             NodeApi.C_POINTER
         );
 
-        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_run_script");
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_is_arraybuffer");
 
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
@@ -712,45 +3004,1144 @@ public class NodeApi {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * napi_status napi_run_script(napi_env env, napi_value script, napi_value *result)
+     * napi_status napi_is_arraybuffer(napi_env env, napi_value value, _Bool *result)
      * }
      */
-    public static FunctionDescriptor napi_run_script$descriptor() {
-        return napi_run_script.DESC;
+    public static FunctionDescriptor napi_is_arraybuffer$descriptor() {
+        return napi_is_arraybuffer.DESC;
     }
 
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * napi_status napi_run_script(napi_env env, napi_value script, napi_value *result)
+     * napi_status napi_is_arraybuffer(napi_env env, napi_value value, _Bool *result)
      * }
      */
-    public static MethodHandle napi_run_script$handle() {
-        return napi_run_script.HANDLE;
+    public static MethodHandle napi_is_arraybuffer$handle() {
+        return napi_is_arraybuffer.HANDLE;
     }
 
     /**
      * Address for:
      * {@snippet lang=c :
-     * napi_status napi_run_script(napi_env env, napi_value script, napi_value *result)
+     * napi_status napi_is_arraybuffer(napi_env env, napi_value value, _Bool *result)
      * }
      */
-    public static MemorySegment napi_run_script$address() {
-        return napi_run_script.ADDR;
+    public static MemorySegment napi_is_arraybuffer$address() {
+        return napi_is_arraybuffer.ADDR;
     }
 
     /**
      * {@snippet lang=c :
-     * napi_status napi_run_script(napi_env env, napi_value script, napi_value *result)
+     * napi_status napi_is_arraybuffer(napi_env env, napi_value value, _Bool *result)
      * }
      */
-    public static int napi_run_script(MemorySegment env, MemorySegment script, MemorySegment result) {
-        var mh$ = napi_run_script.HANDLE;
+    public static int napi_is_arraybuffer(MemorySegment env, MemorySegment value, MemorySegment result) {
+        var mh$ = napi_is_arraybuffer.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("napi_run_script", env, script, result);
+                traceDowncall("napi_is_arraybuffer", env, value, result);
             }
-            return (int)mh$.invokeExact(env, script, result);
+            return (int)mh$.invokeExact(env, value, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_arraybuffer_info {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_arraybuffer_info");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_arraybuffer_info(napi_env env, napi_value arraybuffer, void **data, size_t *byte_length)
+     * }
+     */
+    public static FunctionDescriptor napi_get_arraybuffer_info$descriptor() {
+        return napi_get_arraybuffer_info.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_arraybuffer_info(napi_env env, napi_value arraybuffer, void **data, size_t *byte_length)
+     * }
+     */
+    public static MethodHandle napi_get_arraybuffer_info$handle() {
+        return napi_get_arraybuffer_info.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_arraybuffer_info(napi_env env, napi_value arraybuffer, void **data, size_t *byte_length)
+     * }
+     */
+    public static MemorySegment napi_get_arraybuffer_info$address() {
+        return napi_get_arraybuffer_info.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_arraybuffer_info(napi_env env, napi_value arraybuffer, void **data, size_t *byte_length)
+     * }
+     */
+    public static int napi_get_arraybuffer_info(MemorySegment env, MemorySegment arraybuffer, MemorySegment data, MemorySegment byte_length) {
+        var mh$ = napi_get_arraybuffer_info.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_arraybuffer_info", env, arraybuffer, data, byte_length);
+            }
+            return (int)mh$.invokeExact(env, arraybuffer, data, byte_length);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_is_typedarray {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_is_typedarray");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_is_typedarray(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static FunctionDescriptor napi_is_typedarray$descriptor() {
+        return napi_is_typedarray.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_is_typedarray(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static MethodHandle napi_is_typedarray$handle() {
+        return napi_is_typedarray.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_is_typedarray(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static MemorySegment napi_is_typedarray$address() {
+        return napi_is_typedarray.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_is_typedarray(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static int napi_is_typedarray(MemorySegment env, MemorySegment value, MemorySegment result) {
+        var mh$ = napi_is_typedarray.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_is_typedarray", env, value, result);
+            }
+            return (int)mh$.invokeExact(env, value, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_typedarray_info {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_typedarray_info");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_typedarray_info(napi_env env, napi_value typedarray, napi_typedarray_type *type, size_t *length, void **data, napi_value *arraybuffer, size_t *byte_offset)
+     * }
+     */
+    public static FunctionDescriptor napi_get_typedarray_info$descriptor() {
+        return napi_get_typedarray_info.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_typedarray_info(napi_env env, napi_value typedarray, napi_typedarray_type *type, size_t *length, void **data, napi_value *arraybuffer, size_t *byte_offset)
+     * }
+     */
+    public static MethodHandle napi_get_typedarray_info$handle() {
+        return napi_get_typedarray_info.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_typedarray_info(napi_env env, napi_value typedarray, napi_typedarray_type *type, size_t *length, void **data, napi_value *arraybuffer, size_t *byte_offset)
+     * }
+     */
+    public static MemorySegment napi_get_typedarray_info$address() {
+        return napi_get_typedarray_info.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_typedarray_info(napi_env env, napi_value typedarray, napi_typedarray_type *type, size_t *length, void **data, napi_value *arraybuffer, size_t *byte_offset)
+     * }
+     */
+    public static int napi_get_typedarray_info(MemorySegment env, MemorySegment typedarray, MemorySegment type, MemorySegment length, MemorySegment data, MemorySegment arraybuffer, MemorySegment byte_offset) {
+        var mh$ = napi_get_typedarray_info.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_typedarray_info", env, typedarray, type, length, data, arraybuffer, byte_offset);
+            }
+            return (int)mh$.invokeExact(env, typedarray, type, length, data, arraybuffer, byte_offset);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_is_dataview {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_is_dataview");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_is_dataview(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static FunctionDescriptor napi_is_dataview$descriptor() {
+        return napi_is_dataview.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_is_dataview(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static MethodHandle napi_is_dataview$handle() {
+        return napi_is_dataview.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_is_dataview(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static MemorySegment napi_is_dataview$address() {
+        return napi_is_dataview.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_is_dataview(napi_env env, napi_value value, _Bool *result)
+     * }
+     */
+    public static int napi_is_dataview(MemorySegment env, MemorySegment value, MemorySegment result) {
+        var mh$ = napi_is_dataview.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_is_dataview", env, value, result);
+            }
+            return (int)mh$.invokeExact(env, value, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_dataview_info {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_dataview_info");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_dataview_info(napi_env env, napi_value dataview, size_t *bytelength, void **data, napi_value *arraybuffer, size_t *byte_offset)
+     * }
+     */
+    public static FunctionDescriptor napi_get_dataview_info$descriptor() {
+        return napi_get_dataview_info.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_dataview_info(napi_env env, napi_value dataview, size_t *bytelength, void **data, napi_value *arraybuffer, size_t *byte_offset)
+     * }
+     */
+    public static MethodHandle napi_get_dataview_info$handle() {
+        return napi_get_dataview_info.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_dataview_info(napi_env env, napi_value dataview, size_t *bytelength, void **data, napi_value *arraybuffer, size_t *byte_offset)
+     * }
+     */
+    public static MemorySegment napi_get_dataview_info$address() {
+        return napi_get_dataview_info.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_dataview_info(napi_env env, napi_value dataview, size_t *bytelength, void **data, napi_value *arraybuffer, size_t *byte_offset)
+     * }
+     */
+    public static int napi_get_dataview_info(MemorySegment env, MemorySegment dataview, MemorySegment bytelength, MemorySegment data, MemorySegment arraybuffer, MemorySegment byte_offset) {
+        var mh$ = napi_get_dataview_info.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_dataview_info", env, dataview, bytelength, data, arraybuffer, byte_offset);
+            }
+            return (int)mh$.invokeExact(env, dataview, bytelength, data, arraybuffer, byte_offset);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_create_promise {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_create_promise");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_create_promise(napi_env env, napi_deferred *deferred, napi_value *promise)
+     * }
+     */
+    public static FunctionDescriptor napi_create_promise$descriptor() {
+        return napi_create_promise.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_create_promise(napi_env env, napi_deferred *deferred, napi_value *promise)
+     * }
+     */
+    public static MethodHandle napi_create_promise$handle() {
+        return napi_create_promise.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_create_promise(napi_env env, napi_deferred *deferred, napi_value *promise)
+     * }
+     */
+    public static MemorySegment napi_create_promise$address() {
+        return napi_create_promise.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_create_promise(napi_env env, napi_deferred *deferred, napi_value *promise)
+     * }
+     */
+    public static int napi_create_promise(MemorySegment env, MemorySegment deferred, MemorySegment promise) {
+        var mh$ = napi_create_promise.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_create_promise", env, deferred, promise);
+            }
+            return (int)mh$.invokeExact(env, deferred, promise);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_resolve_deferred {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_resolve_deferred");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_resolve_deferred(napi_env env, napi_deferred deferred, napi_value resolution)
+     * }
+     */
+    public static FunctionDescriptor napi_resolve_deferred$descriptor() {
+        return napi_resolve_deferred.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_resolve_deferred(napi_env env, napi_deferred deferred, napi_value resolution)
+     * }
+     */
+    public static MethodHandle napi_resolve_deferred$handle() {
+        return napi_resolve_deferred.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_resolve_deferred(napi_env env, napi_deferred deferred, napi_value resolution)
+     * }
+     */
+    public static MemorySegment napi_resolve_deferred$address() {
+        return napi_resolve_deferred.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_resolve_deferred(napi_env env, napi_deferred deferred, napi_value resolution)
+     * }
+     */
+    public static int napi_resolve_deferred(MemorySegment env, MemorySegment deferred, MemorySegment resolution) {
+        var mh$ = napi_resolve_deferred.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_resolve_deferred", env, deferred, resolution);
+            }
+            return (int)mh$.invokeExact(env, deferred, resolution);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_reject_deferred {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_reject_deferred");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_reject_deferred(napi_env env, napi_deferred deferred, napi_value rejection)
+     * }
+     */
+    public static FunctionDescriptor napi_reject_deferred$descriptor() {
+        return napi_reject_deferred.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_reject_deferred(napi_env env, napi_deferred deferred, napi_value rejection)
+     * }
+     */
+    public static MethodHandle napi_reject_deferred$handle() {
+        return napi_reject_deferred.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_reject_deferred(napi_env env, napi_deferred deferred, napi_value rejection)
+     * }
+     */
+    public static MemorySegment napi_reject_deferred$address() {
+        return napi_reject_deferred.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_reject_deferred(napi_env env, napi_deferred deferred, napi_value rejection)
+     * }
+     */
+    public static int napi_reject_deferred(MemorySegment env, MemorySegment deferred, MemorySegment rejection) {
+        var mh$ = napi_reject_deferred.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_reject_deferred", env, deferred, rejection);
+            }
+            return (int)mh$.invokeExact(env, deferred, rejection);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_is_promise {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_is_promise");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_is_promise(napi_env env, napi_value value, _Bool *is_promise)
+     * }
+     */
+    public static FunctionDescriptor napi_is_promise$descriptor() {
+        return napi_is_promise.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_is_promise(napi_env env, napi_value value, _Bool *is_promise)
+     * }
+     */
+    public static MethodHandle napi_is_promise$handle() {
+        return napi_is_promise.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_is_promise(napi_env env, napi_value value, _Bool *is_promise)
+     * }
+     */
+    public static MemorySegment napi_is_promise$address() {
+        return napi_is_promise.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_is_promise(napi_env env, napi_value value, _Bool *is_promise)
+     * }
+     */
+    public static int napi_is_promise(MemorySegment env, MemorySegment value, MemorySegment is_promise) {
+        var mh$ = napi_is_promise.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_is_promise", env, value, is_promise);
+            }
+            return (int)mh$.invokeExact(env, value, is_promise);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_create_date {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_DOUBLE,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_create_date");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_create_date(napi_env env, double time, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_create_date$descriptor() {
+        return napi_create_date.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_create_date(napi_env env, double time, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_create_date$handle() {
+        return napi_create_date.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_create_date(napi_env env, double time, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_create_date$address() {
+        return napi_create_date.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_create_date(napi_env env, double time, napi_value *result)
+     * }
+     */
+    public static int napi_create_date(MemorySegment env, double time, MemorySegment result) {
+        var mh$ = napi_create_date.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_create_date", env, time, result);
+            }
+            return (int)mh$.invokeExact(env, time, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_is_date {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_is_date");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_is_date(napi_env env, napi_value value, _Bool *is_date)
+     * }
+     */
+    public static FunctionDescriptor napi_is_date$descriptor() {
+        return napi_is_date.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_is_date(napi_env env, napi_value value, _Bool *is_date)
+     * }
+     */
+    public static MethodHandle napi_is_date$handle() {
+        return napi_is_date.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_is_date(napi_env env, napi_value value, _Bool *is_date)
+     * }
+     */
+    public static MemorySegment napi_is_date$address() {
+        return napi_is_date.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_is_date(napi_env env, napi_value value, _Bool *is_date)
+     * }
+     */
+    public static int napi_is_date(MemorySegment env, MemorySegment value, MemorySegment is_date) {
+        var mh$ = napi_is_date.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_is_date", env, value, is_date);
+            }
+            return (int)mh$.invokeExact(env, value, is_date);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_date_value {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_date_value");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_date_value(napi_env env, napi_value value, double *result)
+     * }
+     */
+    public static FunctionDescriptor napi_get_date_value$descriptor() {
+        return napi_get_date_value.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_date_value(napi_env env, napi_value value, double *result)
+     * }
+     */
+    public static MethodHandle napi_get_date_value$handle() {
+        return napi_get_date_value.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_date_value(napi_env env, napi_value value, double *result)
+     * }
+     */
+    public static MemorySegment napi_get_date_value$address() {
+        return napi_get_date_value.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_date_value(napi_env env, napi_value value, double *result)
+     * }
+     */
+    public static int napi_get_date_value(MemorySegment env, MemorySegment value, MemorySegment result) {
+        var mh$ = napi_get_date_value.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_date_value", env, value, result);
+            }
+            return (int)mh$.invokeExact(env, value, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_add_finalizer {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_add_finalizer");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_add_finalizer(napi_env env, napi_value js_object, void *finalize_data, node_api_basic_finalize finalize_cb, void *finalize_hint, napi_ref *result)
+     * }
+     */
+    public static FunctionDescriptor napi_add_finalizer$descriptor() {
+        return napi_add_finalizer.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_add_finalizer(napi_env env, napi_value js_object, void *finalize_data, node_api_basic_finalize finalize_cb, void *finalize_hint, napi_ref *result)
+     * }
+     */
+    public static MethodHandle napi_add_finalizer$handle() {
+        return napi_add_finalizer.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_add_finalizer(napi_env env, napi_value js_object, void *finalize_data, node_api_basic_finalize finalize_cb, void *finalize_hint, napi_ref *result)
+     * }
+     */
+    public static MemorySegment napi_add_finalizer$address() {
+        return napi_add_finalizer.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_add_finalizer(napi_env env, napi_value js_object, void *finalize_data, node_api_basic_finalize finalize_cb, void *finalize_hint, napi_ref *result)
+     * }
+     */
+    public static int napi_add_finalizer(MemorySegment env, MemorySegment js_object, MemorySegment finalize_data, MemorySegment finalize_cb, MemorySegment finalize_hint, MemorySegment result) {
+        var mh$ = napi_add_finalizer.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_add_finalizer", env, js_object, finalize_data, finalize_cb, finalize_hint, result);
+            }
+            return (int)mh$.invokeExact(env, js_object, finalize_data, finalize_cb, finalize_hint, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_create_bigint_int64 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_LONG,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_create_bigint_int64");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_create_bigint_int64(napi_env env, int64_t value, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_create_bigint_int64$descriptor() {
+        return napi_create_bigint_int64.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_create_bigint_int64(napi_env env, int64_t value, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_create_bigint_int64$handle() {
+        return napi_create_bigint_int64.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_create_bigint_int64(napi_env env, int64_t value, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_create_bigint_int64$address() {
+        return napi_create_bigint_int64.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_create_bigint_int64(napi_env env, int64_t value, napi_value *result)
+     * }
+     */
+    public static int napi_create_bigint_int64(MemorySegment env, long value, MemorySegment result) {
+        var mh$ = napi_create_bigint_int64.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_create_bigint_int64", env, value, result);
+            }
+            return (int)mh$.invokeExact(env, value, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_create_bigint_words {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_INT,
+            NodeApi.C_LONG,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_create_bigint_words");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_create_bigint_words(napi_env env, int sign_bit, size_t word_count, const uint64_t *words, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_create_bigint_words$descriptor() {
+        return napi_create_bigint_words.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_create_bigint_words(napi_env env, int sign_bit, size_t word_count, const uint64_t *words, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_create_bigint_words$handle() {
+        return napi_create_bigint_words.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_create_bigint_words(napi_env env, int sign_bit, size_t word_count, const uint64_t *words, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_create_bigint_words$address() {
+        return napi_create_bigint_words.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_create_bigint_words(napi_env env, int sign_bit, size_t word_count, const uint64_t *words, napi_value *result)
+     * }
+     */
+    public static int napi_create_bigint_words(MemorySegment env, int sign_bit, long word_count, MemorySegment words, MemorySegment result) {
+        var mh$ = napi_create_bigint_words.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_create_bigint_words", env, sign_bit, word_count, words, result);
+            }
+            return (int)mh$.invokeExact(env, sign_bit, word_count, words, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_value_bigint_int64 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_value_bigint_int64");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_bigint_int64(napi_env env, napi_value value, int64_t *result, _Bool *lossless)
+     * }
+     */
+    public static FunctionDescriptor napi_get_value_bigint_int64$descriptor() {
+        return napi_get_value_bigint_int64.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_bigint_int64(napi_env env, napi_value value, int64_t *result, _Bool *lossless)
+     * }
+     */
+    public static MethodHandle napi_get_value_bigint_int64$handle() {
+        return napi_get_value_bigint_int64.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_bigint_int64(napi_env env, napi_value value, int64_t *result, _Bool *lossless)
+     * }
+     */
+    public static MemorySegment napi_get_value_bigint_int64$address() {
+        return napi_get_value_bigint_int64.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_value_bigint_int64(napi_env env, napi_value value, int64_t *result, _Bool *lossless)
+     * }
+     */
+    public static int napi_get_value_bigint_int64(MemorySegment env, MemorySegment value, MemorySegment result, MemorySegment lossless) {
+        var mh$ = napi_get_value_bigint_int64.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_value_bigint_int64", env, value, result, lossless);
+            }
+            return (int)mh$.invokeExact(env, value, result, lossless);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_value_bigint_words {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_value_bigint_words");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_bigint_words(napi_env env, napi_value value, int *sign_bit, size_t *word_count, uint64_t *words)
+     * }
+     */
+    public static FunctionDescriptor napi_get_value_bigint_words$descriptor() {
+        return napi_get_value_bigint_words.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_bigint_words(napi_env env, napi_value value, int *sign_bit, size_t *word_count, uint64_t *words)
+     * }
+     */
+    public static MethodHandle napi_get_value_bigint_words$handle() {
+        return napi_get_value_bigint_words.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_value_bigint_words(napi_env env, napi_value value, int *sign_bit, size_t *word_count, uint64_t *words)
+     * }
+     */
+    public static MemorySegment napi_get_value_bigint_words$address() {
+        return napi_get_value_bigint_words.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_value_bigint_words(napi_env env, napi_value value, int *sign_bit, size_t *word_count, uint64_t *words)
+     * }
+     */
+    public static int napi_get_value_bigint_words(MemorySegment env, MemorySegment value, MemorySegment sign_bit, MemorySegment word_count, MemorySegment words) {
+        var mh$ = napi_get_value_bigint_words.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_value_bigint_words", env, value, sign_bit, word_count, words);
+            }
+            return (int)mh$.invokeExact(env, value, sign_bit, word_count, words);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_get_all_property_names {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_INT,
+            NodeApi.C_INT,
+            NodeApi.C_INT,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_get_all_property_names");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_get_all_property_names(napi_env env, napi_value object, napi_key_collection_mode key_mode, napi_key_filter key_filter, napi_key_conversion key_conversion, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_get_all_property_names$descriptor() {
+        return napi_get_all_property_names.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_get_all_property_names(napi_env env, napi_value object, napi_key_collection_mode key_mode, napi_key_filter key_filter, napi_key_conversion key_conversion, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_get_all_property_names$handle() {
+        return napi_get_all_property_names.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_get_all_property_names(napi_env env, napi_value object, napi_key_collection_mode key_mode, napi_key_filter key_filter, napi_key_conversion key_conversion, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_get_all_property_names$address() {
+        return napi_get_all_property_names.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_get_all_property_names(napi_env env, napi_value object, napi_key_collection_mode key_mode, napi_key_filter key_filter, napi_key_conversion key_conversion, napi_value *result)
+     * }
+     */
+    public static int napi_get_all_property_names(MemorySegment env, MemorySegment object, int key_mode, int key_filter, int key_conversion, MemorySegment result) {
+        var mh$ = napi_get_all_property_names.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_get_all_property_names", env, object, key_mode, key_filter, key_conversion, result);
+            }
+            return (int)mh$.invokeExact(env, object, key_mode, key_filter, key_conversion, result);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -790,6 +4181,127 @@ public class NodeApi {
      */
     public static int napi_tsfn_blocking() {
         return napi_tsfn_blocking;
+    }
+
+    private static class napi_create_buffer_copy {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_LONG,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_create_buffer_copy");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_create_buffer_copy(napi_env env, size_t length, const void *data, void **result_data, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_create_buffer_copy$descriptor() {
+        return napi_create_buffer_copy.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_create_buffer_copy(napi_env env, size_t length, const void *data, void **result_data, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_create_buffer_copy$handle() {
+        return napi_create_buffer_copy.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_create_buffer_copy(napi_env env, size_t length, const void *data, void **result_data, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_create_buffer_copy$address() {
+        return napi_create_buffer_copy.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_create_buffer_copy(napi_env env, size_t length, const void *data, void **result_data, napi_value *result)
+     * }
+     */
+    public static int napi_create_buffer_copy(MemorySegment env, long length, MemorySegment data, MemorySegment result_data, MemorySegment result) {
+        var mh$ = napi_create_buffer_copy.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_create_buffer_copy", env, length, data, result_data, result);
+            }
+            return (int)mh$.invokeExact(env, length, data, result_data, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class napi_fatal_exception {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_fatal_exception");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_fatal_exception(napi_env env, napi_value err)
+     * }
+     */
+    public static FunctionDescriptor napi_fatal_exception$descriptor() {
+        return napi_fatal_exception.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_fatal_exception(napi_env env, napi_value err)
+     * }
+     */
+    public static MethodHandle napi_fatal_exception$handle() {
+        return napi_fatal_exception.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_fatal_exception(napi_env env, napi_value err)
+     * }
+     */
+    public static MemorySegment napi_fatal_exception$address() {
+        return napi_fatal_exception.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_fatal_exception(napi_env env, napi_value err)
+     * }
+     */
+    public static int napi_fatal_exception(MemorySegment env, MemorySegment err) {
+        var mh$ = napi_fatal_exception.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_fatal_exception", env, err);
+            }
+            return (int)mh$.invokeExact(env, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
     }
 
     private static class napi_create_threadsafe_function {
@@ -1100,6 +4612,8 @@ public class NodeApi {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             NodeApi.C_INT,
             NodeApi.C_POINTER,
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
             NodeApi.C_LONG
         );
 
@@ -1111,7 +4625,7 @@ public class NodeApi {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int nodeffm_process_init(char *error, size_t error_size)
+     * int nodeffm_process_init(const char *const *options, int32_t option_count, char *error, size_t error_size)
      * }
      */
     public static FunctionDescriptor nodeffm_process_init$descriptor() {
@@ -1121,7 +4635,7 @@ public class NodeApi {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int nodeffm_process_init(char *error, size_t error_size)
+     * int nodeffm_process_init(const char *const *options, int32_t option_count, char *error, size_t error_size)
      * }
      */
     public static MethodHandle nodeffm_process_init$handle() {
@@ -1131,7 +4645,7 @@ public class NodeApi {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int nodeffm_process_init(char *error, size_t error_size)
+     * int nodeffm_process_init(const char *const *options, int32_t option_count, char *error, size_t error_size)
      * }
      */
     public static MemorySegment nodeffm_process_init$address() {
@@ -1140,16 +4654,16 @@ public class NodeApi {
 
     /**
      * {@snippet lang=c :
-     * int nodeffm_process_init(char *error, size_t error_size)
+     * int nodeffm_process_init(const char *const *options, int32_t option_count, char *error, size_t error_size)
      * }
      */
-    public static int nodeffm_process_init(MemorySegment error, long error_size) {
+    public static int nodeffm_process_init(MemorySegment options, int option_count, MemorySegment error, long error_size) {
         var mh$ = nodeffm_process_init.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("nodeffm_process_init", error, error_size);
+                traceDowncall("nodeffm_process_init", options, option_count, error, error_size);
             }
-            return (int)mh$.invokeExact(error, error_size);
+            return (int)mh$.invokeExact(options, option_count, error, error_size);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -1158,6 +4672,7 @@ public class NodeApi {
     private static class nodeffm_runtime_new {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             NodeApi.C_POINTER,
+            NodeApi.C_LONG,
             NodeApi.C_POINTER,
             NodeApi.C_POINTER,
             NodeApi.C_POINTER
@@ -1171,7 +4686,7 @@ public class NodeApi {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * nodeffm_runtime *nodeffm_runtime_new(nodeffm_task task_runner, nodeffm_report_listener report_listener, nodeffm_finalize_listener finalize_listener)
+     * nodeffm_runtime *nodeffm_runtime_new(int64_t runtime_id, nodeffm_start_listener start_listener, nodeffm_stop_listener stop_listener, nodeffm_finalize_listener finalize_listener)
      * }
      */
     public static FunctionDescriptor nodeffm_runtime_new$descriptor() {
@@ -1181,7 +4696,7 @@ public class NodeApi {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * nodeffm_runtime *nodeffm_runtime_new(nodeffm_task task_runner, nodeffm_report_listener report_listener, nodeffm_finalize_listener finalize_listener)
+     * nodeffm_runtime *nodeffm_runtime_new(int64_t runtime_id, nodeffm_start_listener start_listener, nodeffm_stop_listener stop_listener, nodeffm_finalize_listener finalize_listener)
      * }
      */
     public static MethodHandle nodeffm_runtime_new$handle() {
@@ -1191,7 +4706,7 @@ public class NodeApi {
     /**
      * Address for:
      * {@snippet lang=c :
-     * nodeffm_runtime *nodeffm_runtime_new(nodeffm_task task_runner, nodeffm_report_listener report_listener, nodeffm_finalize_listener finalize_listener)
+     * nodeffm_runtime *nodeffm_runtime_new(int64_t runtime_id, nodeffm_start_listener start_listener, nodeffm_stop_listener stop_listener, nodeffm_finalize_listener finalize_listener)
      * }
      */
     public static MemorySegment nodeffm_runtime_new$address() {
@@ -1200,16 +4715,16 @@ public class NodeApi {
 
     /**
      * {@snippet lang=c :
-     * nodeffm_runtime *nodeffm_runtime_new(nodeffm_task task_runner, nodeffm_report_listener report_listener, nodeffm_finalize_listener finalize_listener)
+     * nodeffm_runtime *nodeffm_runtime_new(int64_t runtime_id, nodeffm_start_listener start_listener, nodeffm_stop_listener stop_listener, nodeffm_finalize_listener finalize_listener)
      * }
      */
-    public static MemorySegment nodeffm_runtime_new(MemorySegment task_runner, MemorySegment report_listener, MemorySegment finalize_listener) {
+    public static MemorySegment nodeffm_runtime_new(long runtime_id, MemorySegment start_listener, MemorySegment stop_listener, MemorySegment finalize_listener) {
         var mh$ = nodeffm_runtime_new.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("nodeffm_runtime_new", task_runner, report_listener, finalize_listener);
+                traceDowncall("nodeffm_runtime_new", runtime_id, start_listener, stop_listener, finalize_listener);
             }
-            return (MemorySegment)mh$.invokeExact(task_runner, report_listener, finalize_listener);
+            return (MemorySegment)mh$.invokeExact(runtime_id, start_listener, stop_listener, finalize_listener);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -1220,6 +4735,7 @@ public class NodeApi {
             NodeApi.C_INT,
             NodeApi.C_POINTER,
             NodeApi.C_POINTER,
+            NodeApi.C_LONG,
             NodeApi.C_POINTER,
             NodeApi.C_LONG
         );
@@ -1232,7 +4748,7 @@ public class NodeApi {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int nodeffm_runtime_run(nodeffm_runtime *runtime, const char *bootstrap_script, char *error, size_t error_size)
+     * int nodeffm_runtime_run(nodeffm_runtime *runtime, const char *bootstrap_script, size_t stack_reserve, char *error, size_t error_size)
      * }
      */
     public static FunctionDescriptor nodeffm_runtime_run$descriptor() {
@@ -1242,7 +4758,7 @@ public class NodeApi {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int nodeffm_runtime_run(nodeffm_runtime *runtime, const char *bootstrap_script, char *error, size_t error_size)
+     * int nodeffm_runtime_run(nodeffm_runtime *runtime, const char *bootstrap_script, size_t stack_reserve, char *error, size_t error_size)
      * }
      */
     public static MethodHandle nodeffm_runtime_run$handle() {
@@ -1252,7 +4768,7 @@ public class NodeApi {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int nodeffm_runtime_run(nodeffm_runtime *runtime, const char *bootstrap_script, char *error, size_t error_size)
+     * int nodeffm_runtime_run(nodeffm_runtime *runtime, const char *bootstrap_script, size_t stack_reserve, char *error, size_t error_size)
      * }
      */
     public static MemorySegment nodeffm_runtime_run$address() {
@@ -1261,75 +4777,16 @@ public class NodeApi {
 
     /**
      * {@snippet lang=c :
-     * int nodeffm_runtime_run(nodeffm_runtime *runtime, const char *bootstrap_script, char *error, size_t error_size)
+     * int nodeffm_runtime_run(nodeffm_runtime *runtime, const char *bootstrap_script, size_t stack_reserve, char *error, size_t error_size)
      * }
      */
-    public static int nodeffm_runtime_run(MemorySegment runtime, MemorySegment bootstrap_script, MemorySegment error, long error_size) {
+    public static int nodeffm_runtime_run(MemorySegment runtime, MemorySegment bootstrap_script, long stack_reserve, MemorySegment error, long error_size) {
         var mh$ = nodeffm_runtime_run.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("nodeffm_runtime_run", runtime, bootstrap_script, error, error_size);
+                traceDowncall("nodeffm_runtime_run", runtime, bootstrap_script, stack_reserve, error, error_size);
             }
-            return (int)mh$.invokeExact(runtime, bootstrap_script, error, error_size);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class nodeffm_runtime_post {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            NodeApi.C_INT,
-            NodeApi.C_POINTER,
-            NodeApi.C_LONG
-        );
-
-        public static final MemorySegment ADDR = NodeApi.findOrThrow("nodeffm_runtime_post");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int nodeffm_runtime_post(nodeffm_runtime *runtime, int64_t task_id)
-     * }
-     */
-    public static FunctionDescriptor nodeffm_runtime_post$descriptor() {
-        return nodeffm_runtime_post.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int nodeffm_runtime_post(nodeffm_runtime *runtime, int64_t task_id)
-     * }
-     */
-    public static MethodHandle nodeffm_runtime_post$handle() {
-        return nodeffm_runtime_post.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int nodeffm_runtime_post(nodeffm_runtime *runtime, int64_t task_id)
-     * }
-     */
-    public static MemorySegment nodeffm_runtime_post$address() {
-        return nodeffm_runtime_post.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int nodeffm_runtime_post(nodeffm_runtime *runtime, int64_t task_id)
-     * }
-     */
-    public static int nodeffm_runtime_post(MemorySegment runtime, long task_id) {
-        var mh$ = nodeffm_runtime_post.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("nodeffm_runtime_post", runtime, task_id);
-            }
-            return (int)mh$.invokeExact(runtime, task_id);
+            return (int)mh$.invokeExact(runtime, bootstrap_script, stack_reserve, error, error_size);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -1387,6 +4844,64 @@ public class NodeApi {
                 traceDowncall("nodeffm_runtime_stop", runtime);
             }
             mh$.invokeExact(runtime);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class nodeffm_runtime_is_running {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("nodeffm_runtime_is_running");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int nodeffm_runtime_is_running(nodeffm_runtime *runtime)
+     * }
+     */
+    public static FunctionDescriptor nodeffm_runtime_is_running$descriptor() {
+        return nodeffm_runtime_is_running.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int nodeffm_runtime_is_running(nodeffm_runtime *runtime)
+     * }
+     */
+    public static MethodHandle nodeffm_runtime_is_running$handle() {
+        return nodeffm_runtime_is_running.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int nodeffm_runtime_is_running(nodeffm_runtime *runtime)
+     * }
+     */
+    public static MemorySegment nodeffm_runtime_is_running$address() {
+        return nodeffm_runtime_is_running.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int nodeffm_runtime_is_running(nodeffm_runtime *runtime)
+     * }
+     */
+    public static int nodeffm_runtime_is_running(MemorySegment runtime) {
+        var mh$ = nodeffm_runtime_is_running.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("nodeffm_runtime_is_running", runtime);
+            }
+            return (int)mh$.invokeExact(runtime);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }

@@ -14,12 +14,12 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
 
 /**
  * {@snippet lang=c :
- * typedef void (*nodeffm_report_listener)(int64_t, double)
+ * node_api_basic_finalize finalize_cb
  * }
  */
-public class nodeffm_report_listener {
+public class napi_create_external$finalize_cb {
 
-    nodeffm_report_listener() {
+    napi_create_external$finalize_cb() {
         // Should not be called directly
     }
 
@@ -27,12 +27,13 @@ public class nodeffm_report_listener {
      * The function pointer signature, expressed as a functional interface
      */
     public interface Function {
-        void apply(long tag, double value);
+        void apply(MemorySegment _x0, MemorySegment _x1, MemorySegment _x2);
     }
 
     private static final FunctionDescriptor $DESC = FunctionDescriptor.ofVoid(
-        NodeApi.C_LONG,
-        NodeApi.C_DOUBLE
+        NodeApi.C_POINTER,
+        NodeApi.C_POINTER,
+        NodeApi.C_POINTER
     );
 
     /**
@@ -42,13 +43,13 @@ public class nodeffm_report_listener {
         return $DESC;
     }
 
-    private static final MethodHandle UP$MH = NodeApi.upcallHandle(nodeffm_report_listener.Function.class, "apply", $DESC);
+    private static final MethodHandle UP$MH = NodeApi.upcallHandle(napi_create_external$finalize_cb.Function.class, "apply", $DESC);
 
     /**
      * Allocates a new upcall stub, whose implementation is defined by {@code fi}.
      * The lifetime of the returned segment is managed by {@code arena}
      */
-    public static MemorySegment allocate(nodeffm_report_listener.Function fi, Arena arena) {
+    public static MemorySegment allocate(napi_create_external$finalize_cb.Function fi, Arena arena) {
         return Linker.nativeLinker().upcallStub(UP$MH.bindTo(fi), $DESC, arena);
     }
 
@@ -57,9 +58,9 @@ public class nodeffm_report_listener {
     /**
      * Invoke the upcall stub {@code funcPtr}, with given parameters
      */
-    public static void invoke(MemorySegment funcPtr,long tag, double value) {
+    public static void invoke(MemorySegment funcPtr,MemorySegment _x0, MemorySegment _x1, MemorySegment _x2) {
         try {
-             DOWN$MH.invokeExact(funcPtr, tag, value);
+             DOWN$MH.invokeExact(funcPtr, _x0, _x1, _x2);
         } catch (Throwable ex$) {
             throw new AssertionError("should not reach here", ex$);
         }

@@ -14,12 +14,12 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
 
 /**
  * {@snippet lang=c :
- * nodeffm_report_listener report_listener
+ * nodeffm_start_listener start_listener
  * }
  */
-public class nodeffm_runtime_new$report_listener {
+public class nodeffm_runtime_new$start_listener {
 
-    nodeffm_runtime_new$report_listener() {
+    nodeffm_runtime_new$start_listener() {
         // Should not be called directly
     }
 
@@ -27,12 +27,13 @@ public class nodeffm_runtime_new$report_listener {
      * The function pointer signature, expressed as a functional interface
      */
     public interface Function {
-        void apply(long _x0, double _x1);
+        void apply(long _x0, MemorySegment _x1, MemorySegment _x2);
     }
 
     private static final FunctionDescriptor $DESC = FunctionDescriptor.ofVoid(
         NodeApi.C_LONG,
-        NodeApi.C_DOUBLE
+        NodeApi.C_POINTER,
+        NodeApi.C_POINTER
     );
 
     /**
@@ -42,13 +43,13 @@ public class nodeffm_runtime_new$report_listener {
         return $DESC;
     }
 
-    private static final MethodHandle UP$MH = NodeApi.upcallHandle(nodeffm_runtime_new$report_listener.Function.class, "apply", $DESC);
+    private static final MethodHandle UP$MH = NodeApi.upcallHandle(nodeffm_runtime_new$start_listener.Function.class, "apply", $DESC);
 
     /**
      * Allocates a new upcall stub, whose implementation is defined by {@code fi}.
      * The lifetime of the returned segment is managed by {@code arena}
      */
-    public static MemorySegment allocate(nodeffm_runtime_new$report_listener.Function fi, Arena arena) {
+    public static MemorySegment allocate(nodeffm_runtime_new$start_listener.Function fi, Arena arena) {
         return Linker.nativeLinker().upcallStub(UP$MH.bindTo(fi), $DESC, arena);
     }
 
@@ -57,9 +58,9 @@ public class nodeffm_runtime_new$report_listener {
     /**
      * Invoke the upcall stub {@code funcPtr}, with given parameters
      */
-    public static void invoke(MemorySegment funcPtr,long _x0, double _x1) {
+    public static void invoke(MemorySegment funcPtr,long _x0, MemorySegment _x1, MemorySegment _x2) {
         try {
-             DOWN$MH.invokeExact(funcPtr, _x0, _x1);
+             DOWN$MH.invokeExact(funcPtr, _x0, _x1, _x2);
         } catch (Throwable ex$) {
             throw new AssertionError("should not reach here", ex$);
         }

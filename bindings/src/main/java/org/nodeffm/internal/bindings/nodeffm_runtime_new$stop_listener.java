@@ -14,12 +14,12 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
 
 /**
  * {@snippet lang=c :
- * nodeffm_task task_runner
+ * nodeffm_stop_listener stop_listener
  * }
  */
-public class nodeffm_runtime_new$task_runner {
+public class nodeffm_runtime_new$stop_listener {
 
-    nodeffm_runtime_new$task_runner() {
+    nodeffm_runtime_new$stop_listener() {
         // Should not be called directly
     }
 
@@ -27,12 +27,12 @@ public class nodeffm_runtime_new$task_runner {
      * The function pointer signature, expressed as a functional interface
      */
     public interface Function {
-        void apply(MemorySegment _x0, long _x1);
+        void apply(long _x0, int _x1);
     }
 
     private static final FunctionDescriptor $DESC = FunctionDescriptor.ofVoid(
-        NodeApi.C_POINTER,
-        NodeApi.C_LONG
+        NodeApi.C_LONG,
+        NodeApi.C_INT
     );
 
     /**
@@ -42,13 +42,13 @@ public class nodeffm_runtime_new$task_runner {
         return $DESC;
     }
 
-    private static final MethodHandle UP$MH = NodeApi.upcallHandle(nodeffm_runtime_new$task_runner.Function.class, "apply", $DESC);
+    private static final MethodHandle UP$MH = NodeApi.upcallHandle(nodeffm_runtime_new$stop_listener.Function.class, "apply", $DESC);
 
     /**
      * Allocates a new upcall stub, whose implementation is defined by {@code fi}.
      * The lifetime of the returned segment is managed by {@code arena}
      */
-    public static MemorySegment allocate(nodeffm_runtime_new$task_runner.Function fi, Arena arena) {
+    public static MemorySegment allocate(nodeffm_runtime_new$stop_listener.Function fi, Arena arena) {
         return Linker.nativeLinker().upcallStub(UP$MH.bindTo(fi), $DESC, arena);
     }
 
@@ -57,7 +57,7 @@ public class nodeffm_runtime_new$task_runner {
     /**
      * Invoke the upcall stub {@code funcPtr}, with given parameters
      */
-    public static void invoke(MemorySegment funcPtr,MemorySegment _x0, long _x1) {
+    public static void invoke(MemorySegment funcPtr,long _x0, int _x1) {
         try {
              DOWN$MH.invokeExact(funcPtr, _x0, _x1);
         } catch (Throwable ex$) {

@@ -14,12 +14,12 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
 
 /**
  * {@snippet lang=c :
- * typedef void (*nodeffm_task)(napi_env, int64_t)
+ * typedef napi_value (*napi_callback)(napi_env, napi_callback_info)
  * }
  */
-public class nodeffm_task {
+public class napi_callback {
 
-    nodeffm_task() {
+    napi_callback() {
         // Should not be called directly
     }
 
@@ -27,12 +27,13 @@ public class nodeffm_task {
      * The function pointer signature, expressed as a functional interface
      */
     public interface Function {
-        void apply(MemorySegment env, long task_id);
+        MemorySegment apply(MemorySegment env, MemorySegment info);
     }
 
-    private static final FunctionDescriptor $DESC = FunctionDescriptor.ofVoid(
+    private static final FunctionDescriptor $DESC = FunctionDescriptor.of(
         NodeApi.C_POINTER,
-        NodeApi.C_LONG
+        NodeApi.C_POINTER,
+        NodeApi.C_POINTER
     );
 
     /**
@@ -42,13 +43,13 @@ public class nodeffm_task {
         return $DESC;
     }
 
-    private static final MethodHandle UP$MH = NodeApi.upcallHandle(nodeffm_task.Function.class, "apply", $DESC);
+    private static final MethodHandle UP$MH = NodeApi.upcallHandle(napi_callback.Function.class, "apply", $DESC);
 
     /**
      * Allocates a new upcall stub, whose implementation is defined by {@code fi}.
      * The lifetime of the returned segment is managed by {@code arena}
      */
-    public static MemorySegment allocate(nodeffm_task.Function fi, Arena arena) {
+    public static MemorySegment allocate(napi_callback.Function fi, Arena arena) {
         return Linker.nativeLinker().upcallStub(UP$MH.bindTo(fi), $DESC, arena);
     }
 
@@ -57,9 +58,9 @@ public class nodeffm_task {
     /**
      * Invoke the upcall stub {@code funcPtr}, with given parameters
      */
-    public static void invoke(MemorySegment funcPtr,MemorySegment env, long task_id) {
+    public static MemorySegment invoke(MemorySegment funcPtr,MemorySegment env, MemorySegment info) {
         try {
-             DOWN$MH.invokeExact(funcPtr, env, task_id);
+            return (MemorySegment) DOWN$MH.invokeExact(funcPtr, env, info);
         } catch (Throwable ex$) {
             throw new AssertionError("should not reach here", ex$);
         }

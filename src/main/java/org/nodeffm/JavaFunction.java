@@ -1,0 +1,16 @@
+package org.nodeffm;
+
+/**
+ * A Java function that JavaScript calls ({@link NodeRuntime#expose}, or any JavaFunction passed to
+ * JavaScript as a value). It runs on the runtime's event loop thread with the arguments converted
+ * as described in the README; its result is converted back. A {@link
+ * java.util.concurrent.CompletionStage} result gives JavaScript a Promise settled when the stage
+ * completes (on any thread). An exception becomes a JavaScript {@code Error} whose message is the
+ * exception's {@code toString()}; if that error reaches Java again, the {@link JavaScriptException}
+ * has the original exception as its cause. Blocking on the event loop thread stops JavaScript:
+ * return a CompletionStage for slow work.
+ */
+@FunctionalInterface
+public interface JavaFunction {
+  Object call(Object... args) throws Exception;
+}
