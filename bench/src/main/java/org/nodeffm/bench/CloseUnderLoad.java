@@ -12,8 +12,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.nodeffm.CallMode;
+import org.nodeffm.JsFunction;
 import org.nodeffm.NapiStatus;
 import org.nodeffm.NodeRuntime;
+import org.nodeffm.RuntimeClosedException;
 import org.nodeffm.ThreadSafeFunction;
 
 /**
@@ -23,7 +25,7 @@ import org.nodeffm.ThreadSafeFunction;
  * with the peer's "closed" signal and the JVM exit 0.
  *
  * <pre>
- * java ... org.nodeffm.bench.CloseUnderLoad node-ffm patched|stock
+ * java ... org.nodeffm.bench.CloseUnderLoad node-ffm patched|stock [tsfn]
  * java ... org.nodeffm.bench.CloseUnderLoad javet
  * java ... org.nodeffm.bench.CloseUnderLoad graaljs   (with GraalJS on the module path)
  * </pre>
@@ -51,7 +53,8 @@ public final class CloseUnderLoad {
     CloseUnderLoad round = new CloseUnderLoad();
     int exit =
         switch (peer) {
-          case "node-ffm" -> round.nodeFfm(args[1]);
+          case "node-ffm" ->
+              args.length > 2 && args[2].equals("tsfn") ? round.nodeFfmTsfn(args[1]) : round.nodeFfm(args[1]);
           case "javet" -> round.javet();
           case "graaljs" -> GraalJs.run(round);
           default -> throw new IllegalArgumentException(peer);
@@ -59,13 +62,41 @@ public final class CloseUnderLoad {
     System.exit(exit);
   }
 
+  /** JsFunction calls with results, as the peers' calls: each caller stops at RuntimeClosedException. */
   private int nodeFfm(String flavour) throws Exception {
+    Node.useFlavour(flavour);
+    NodeRuntime runtime = NodeRuntime.start();
+    JsFunction echo = runtime.function("(n) => n");
+    return load(
+        "node-ffm-" + flavour,
+        index -> {
+          for (int n = 0; ; n = (n + 1) & 0xffff) {
+            Object result;
+            try {
+              result = echo.invoke(n);
+            } catch (RuntimeClosedException e) {
+              if (closing.get()) {
+                return "RuntimeClosedException";
+              }
+              throw e;
+            }
+            if (!(result instanceof Integer value) || value != n) {
+              throw new IllegalStateException("echo(" + n + ") gave " + result);
+            }
+            calls.increment();
+          }
+        },
+        runtime::close);
+  }
+
+  /** Thread-safe function calls (2 blocking, 2 not, queue of 64): each caller stops at CLOSING. */
+  private int nodeFfmTsfn(String flavour) throws Exception {
     Node.useFlavour(flavour);
     NodeRuntime runtime = NodeRuntime.start("globalThis.calls = 0;");
     ThreadSafeFunction function = runtime.createThreadSafeFunction("(n) => { calls++; }", 64, 0);
     int result =
         load(
-            "node-ffm-" + flavour,
+            "node-ffm-" + flavour + "-tsfn",
             index -> {
               function.acquire();
               CallMode mode = index % 2 == 0 ? CallMode.BLOCKING : CallMode.NONBLOCKING;

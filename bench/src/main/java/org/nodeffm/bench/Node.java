@@ -29,14 +29,11 @@ final class Node {
   /** Counts the calls that ran: the exactly-once check compares it with the accepted calls. */
   static final String COUNTER = "(n) => { calls++; }";
 
-  /** Sends the payload back to Java as the tag of a report (a Number is exact below 2^53). */
-  static final String ECHO = "(n) => { calls++; nodeffm.report(n, 0); }";
-
   /** JavaScript keeps the event loop busy with back-to-back tasks of this many microseconds. */
   static final int BUSY_SLICE_MICROS = 50;
 
-  private static final String BOOTSTRAP = "globalThis.calls = 0;";
-  private static final String BUSY =
+  static final String BOOTSTRAP = "globalThis.calls = 0;";
+  static final String BUSY =
       "const { performance } = require('perf_hooks');"
           + "(function spin() {"
           + "  const end = performance.now() + " + BUSY_SLICE_MICROS / 1000.0 + ";"

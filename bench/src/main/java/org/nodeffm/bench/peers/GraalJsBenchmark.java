@@ -63,6 +63,11 @@ public class GraalJsBenchmark {
       burst = bindings.getMember("burst");
     }
 
+    /** How many times echo ran in JavaScript. */
+    long echoCalls() {
+      return context.getBindings("js").getMember("calls").asLong();
+    }
+
     @Override
     public void close() {
       context.close();
@@ -73,6 +78,7 @@ public class GraalJsBenchmark {
   public static class Own {
     Js js;
     int n;
+    long echoCalls;
     long callbacksExpected;
 
     @Setup(Level.Trial)
@@ -82,6 +88,7 @@ public class GraalJsBenchmark {
 
     @TearDown(Level.Trial)
     public void stop() {
+      Peer.checkCount("echo calls", echoCalls, js.echoCalls());
       Peer.checkCount("JS -> Java callbacks", callbacksExpected, js.callbacks.sum());
       js.close();
     }
@@ -92,6 +99,7 @@ public class GraalJsBenchmark {
   public static class Shared {
     Js js;
     final AtomicInteger n = new AtomicInteger();
+    final LongAdder echoCalls = new LongAdder();
     private ExecutorService owner;
 
     @Setup(Level.Trial)
@@ -103,6 +111,7 @@ public class GraalJsBenchmark {
     @TearDown(Level.Trial)
     public void stop() throws InterruptedException, ExecutionException {
       owner.submit(() -> {
+        Peer.checkCount("echo calls", echoCalls.sum(), js.echoCalls());
         js.close();
         return null;
       }).get();
@@ -118,6 +127,7 @@ public class GraalJsBenchmark {
   @Benchmark
   public int call1(Own own) {
     int n = ++own.n & 0xffff;
+    own.echoCalls++;
     return Peer.check(n, own.js.echo.execute(n).asInt());
   }
 
@@ -137,6 +147,7 @@ public class GraalJsBenchmark {
   @Benchmark
   public int otherThread(Shared shared) {
     int n = shared.n.incrementAndGet() & 0xffff;
+    shared.echoCalls.increment();
     synchronized (shared.js) {
       return Peer.check(n, shared.js.echo.execute(n).asInt());
     }

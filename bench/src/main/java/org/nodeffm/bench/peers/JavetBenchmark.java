@@ -67,6 +67,13 @@ public class JavetBenchmark {
       }
     }
 
+    /** How many times echo ran in JavaScript. */
+    long echoCalls() throws JavetException {
+      try (V8ValueGlobalObject global = runtime.getGlobalObject()) {
+        return global.getInteger("calls");
+      }
+    }
+
     @Override
     public void close() throws JavetException {
       for (V8ValueFunction function : new V8ValueFunction[] {f0, echo, add3, burst, callback}) {
@@ -81,6 +88,7 @@ public class JavetBenchmark {
     Runtime js;
     V8Locker locker;
     int n;
+    long echoCalls;
     long callbacksExpected;
 
     @Setup(Level.Trial)
@@ -90,6 +98,7 @@ public class JavetBenchmark {
 
     @TearDown(Level.Trial)
     public void stop() throws JavetException {
+      Peer.checkCount("echo calls", echoCalls, js.echoCalls());
       if (locker != null) {
         locker.close();
       }
@@ -103,6 +112,7 @@ public class JavetBenchmark {
   public static class Shared {
     Runtime js;
     final AtomicInteger n = new AtomicInteger();
+    final LongAdder echoCalls = new LongAdder();
     private ExecutorService owner;
 
     @Setup(Level.Trial)
@@ -114,6 +124,7 @@ public class JavetBenchmark {
     @TearDown(Level.Trial)
     public void stop() throws InterruptedException, ExecutionException {
       owner.submit(() -> {
+        Peer.checkCount("echo calls", echoCalls.sum(), js.echoCalls());
         js.close();
         return null;
       }).get();
@@ -129,6 +140,7 @@ public class JavetBenchmark {
   @Benchmark
   public int call1(Own own) throws JavetException {
     int n = ++own.n & 0xffff;
+    own.echoCalls++;
     return Peer.check(n, own.js.echo.callInteger(null, n));
   }
 
@@ -144,6 +156,7 @@ public class JavetBenchmark {
       own.locker = own.js.runtime.getV8Locker();
     }
     int n = ++own.n & 0xffff;
+    own.echoCalls++;
     return Peer.check(n, own.js.echo.callInteger(null, n));
   }
 
@@ -157,6 +170,7 @@ public class JavetBenchmark {
   @Benchmark
   public int otherThread(Shared shared) throws JavetException {
     int n = shared.n.incrementAndGet() & 0xffff;
+    shared.echoCalls.increment();
     return Peer.check(n, shared.js.echo.callInteger(null, n));
   }
 }
