@@ -48,15 +48,16 @@ public class JavetBenchmark {
     final V8ValueFunction burst;
     final LongAdder callbacks = new LongAdder();
     private final V8ValueFunction callback;
+    private final JavetCallbackContext callbackContext;
 
     Runtime() throws JavetException {
       runtime = V8Host.getNodeInstance().createV8Runtime();
-      JavetCallbackContext context =
+      callbackContext =
           new JavetCallbackContext(
               "javaCallback",
               JavetCallbackType.DirectCallNoThisAndNoResult,
               (IJavetDirectCallable.NoThisAndNoResult<Exception>) args -> callbacks.increment());
-      callback = runtime.createV8ValueFunction(context);
+      callback = runtime.createV8ValueFunction(callbackContext);
       try (V8ValueGlobalObject global = runtime.getGlobalObject()) {
         global.set("javaCallback", callback);
         runtime.getExecutor(Peer.SCRIPT).executeVoid();
@@ -76,9 +77,13 @@ public class JavetBenchmark {
 
     @Override
     public void close() throws JavetException {
+      try (V8ValueGlobalObject global = runtime.getGlobalObject()) {
+        global.delete("javaCallback");
+      }
       for (V8ValueFunction function : new V8ValueFunction[] {f0, echo, add3, burst, callback}) {
         function.close();
       }
+      runtime.removeCallbackContext(callbackContext.getHandle());
       runtime.close();
     }
   }
