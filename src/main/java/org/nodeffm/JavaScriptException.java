@@ -25,7 +25,10 @@ public final class JavaScriptException extends RuntimeException {
     this.thrown = thrown;
   }
 
-  /** The error's {@code name} (e.g. {@code "RangeError"}), or null if the thrown value is no Error. */
+  /**
+   * The thrown object's {@code name} (e.g. {@code "RangeError"}), or null if it has no string
+   * {@code name} (or is no object).
+   */
   public String name() {
     return name;
   }

@@ -215,11 +215,19 @@ public final class NodeRuntime implements AutoCloseable {
         binding.uncaught(error, origin, process.listenerCount('uncaughtException') === 0 &&
                                         !process.hasUncaughtExceptionCaptureCallback());
       });
+      // The default loader for import() in scripts is all that resolves like a file in the base
+      // directory; Node.js warns once that it is experimental: not to the application.
+      const emitWarning = process.emitWarning;
+      process.emitWarning = (warning, ...rest) => {
+        if (!String(warning).includes('USE_MAIN_CONTEXT_DEFAULT_LOADER')) emitWarning.call(process, warning, ...rest);
+      };
+      const importModule = vm.runInThisContext('(specifier) => import(specifier)', options);
+      process.emitWarning = emitWarning;
       const javaCause = Symbol('javaCause');
       binding.ready({
         objectPrototype: Object.prototype,
         evaluate: (source) => vm.runInThisContext(source, options),
-        importModule: vm.runInThisContext('(specifier) => import(specifier)', options),
+        importModule,
         require: globalThis.require,
         settle: (promise, id) => {
           promise.then((value) => binding.resolved(id, value), (error) => binding.rejected(id, error));

@@ -131,6 +131,14 @@ final class Values {
 
   /** Native memory with the segment's bytes: the segment itself if native, else a copy. */
   private static MemorySegment nativeCopy(NapiEnv env, MemorySegment segment) {
+    if (!segment.scope().isAlive()) {
+      throw new IllegalArgumentException("cannot pass a MemorySegment whose arena is closed to JavaScript");
+    }
+    if (!segment.isAccessibleBy(Thread.currentThread())) {
+      throw new IllegalArgumentException(
+          "cannot pass a MemorySegment of a confined arena to JavaScript: the event loop thread"
+              + " converts it, and may not read it (use a shared or automatic arena, or byte[])");
+    }
     if (segment.isNative()) {
       return segment;
     }
@@ -253,7 +261,8 @@ final class Values {
       Throwable cause = null;
       Object value = null;
       try {
-        if (env.isError(thrown)) {
+        int type = env.typeOf(thrown);
+        if (type == OBJECT || type == FUNCTION) { // Errors, and objects that act as ones
           name = stringProperty(env, thrown, "name");
           stack = stringProperty(env, thrown, "stack");
           cause = env.runtime.javaCauseOf(env, thrown);
