@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @OperationsPerInvocation(AcquireReleaseBenchmark.BATCH)
 public class AcquireReleaseBenchmark {
-  static final int BATCH = 256;
+  static final int BATCH = 16384;
 
   @Benchmark
   public long pair(Caller caller) {

@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @OperationsPerInvocation(ProducerCostBenchmark.BATCH)
 public class ProducerCostBenchmark {
-  static final int BATCH = 256;
+  static final int BATCH = 16384;
 
   @Benchmark
   public long java(Caller caller) {
