@@ -242,7 +242,12 @@ final class Values {
 
   // ---------------------------------------------------------------------------- exceptions
 
-  /** The Java exception for a thrown JavaScript value (the pending exception already cleared). */
+  /**
+   * The Java exception for a thrown JavaScript value (the pending exception already cleared).
+   * The value itself is kept first, and the message is read from {@code name} and {@code message}
+   * without running JavaScript where possible: this also works at the end of the stack, where the
+   * exception may be a RangeError for the stack itself.
+   */
   static JavaScriptException exception(NapiEnv env, MemorySegment thrown) {
     if (env.convertingException) {
       return new JavaScriptException(
@@ -250,26 +255,46 @@ final class Values {
     }
     env.convertingException = true;
     try {
-      String message;
-      try {
-        message = env.toJavaString(thrown);
-      } catch (RuntimeException e) {
-        message = "(a thrown value that cannot be converted to a string)";
-      }
+      Object value = null;
       String name = null;
+      String message = null;
       String stack = null;
       Throwable cause = null;
-      Object value = null;
+      boolean object = false;
       try {
         int type = env.typeOf(thrown);
-        if (type == OBJECT || type == FUNCTION) { // Errors, and objects that act as ones
-          name = stringProperty(env, thrown, "name");
-          stack = stringProperty(env, thrown, "stack");
-          cause = env.runtime.javaCauseOf(env, thrown);
-        }
+        object = type == OBJECT || type == FUNCTION;
         value = toJavaReference(env, thrown);
       } catch (RuntimeException e) {
-        // Keep what is known: the message.
+        // Keep what can be known.
+      }
+      if (object) { // Errors, and objects that act as ones
+        try {
+          name = stringProperty(env, thrown, "name");
+          String text = stringProperty(env, thrown, "message");
+          if (name != null && text != null) {
+            message = text.isEmpty() ? name : name + ": " + text;
+          }
+        } catch (RuntimeException e) {
+          // Keep what can be known.
+        }
+        try {
+          stack = stringProperty(env, thrown, "stack");
+        } catch (RuntimeException e) {
+          // Keep what can be known.
+        }
+        try {
+          cause = env.runtime.javaCauseOf(env, thrown);
+        } catch (RuntimeException e) {
+          // Keep what can be known.
+        }
+      }
+      if (message == null) {
+        try {
+          message = env.toJavaString(thrown);
+        } catch (RuntimeException e) {
+          message = "(a thrown value that cannot be converted to a string)";
+        }
       }
       return new JavaScriptException(message, name, stack, value, cause);
     } finally {

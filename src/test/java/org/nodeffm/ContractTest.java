@@ -219,6 +219,24 @@ class ContractTest {
     assertEquals(0, function.references());
   }
 
+  @Test
+  void theReferencesOfAThreadThatEndedAreReleased() throws InterruptedException {
+    node = NodeRuntime.start();
+    ThreadSafeFunction function = node.createThreadSafeFunction("() => {}", 0, CONTEXT);
+    Thread quitter = Thread.ofPlatform().start(() -> {
+      function.acquire();
+      function.acquire(); // Two references, never released: the thread just ends.
+    });
+    quitter.join();
+    assertEquals(3, function.references());
+    // This thread's release is the last one of a live thread: the ended thread's references go
+    // too, so the function closes and is finalized instead of leaking until the runtime closes.
+    assertEquals(NapiStatus.OK, function.release());
+    awaitFinalized(function);
+    assertEquals(0, function.references());
+    assertTrue(node.isRunning());
+  }
+
   /** Ends every reference left, then checks that finalization happened exactly once. */
   private void finishAndCheckFinalizedOnce(ThreadSafeFunction function, State state)
       throws InterruptedException {

@@ -56,25 +56,26 @@ final class Scripts {
     }
   }
 
-  /** A command that runs {@code mainClass} in a new JVM on this JVM's classes, on the class path. */
+  /**
+   * A command that runs {@code mainClass} in a new JVM on this JVM's class path (the library, the
+   * tests, the natives), with this JVM's {@code nodeffm.libnode} and {@code nodeffm.shim} if set;
+   * {@code jvmOptions} come after them, so they may override them.
+   */
   static List<String> javaCommand(List<String> jvmOptions, Class<?> mainClass, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("--enable-native-access=ALL-UNNAMED");
+    for (String property : List.of("nodeffm.libnode", "nodeffm.shim")) {
+      String value = System.getProperty(property);
+      if (value != null && !value.isBlank()) {
+        command.add("-D" + property + "=" + value);
+      }
+    }
     command.addAll(jvmOptions);
     command.add("-cp");
-    command.add(
-        codeSource(ThreadSafeFunction.class) + java.io.File.pathSeparator + codeSource(mainClass));
+    command.add(System.getProperty("java.class.path"));
     command.add(mainClass.getName());
     command.addAll(List.of(args));
     return command;
-  }
-
-  private static String codeSource(Class<?> type) {
-    try {
-      return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-    } catch (java.net.URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
