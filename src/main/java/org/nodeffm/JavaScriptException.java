@@ -1,11 +1,11 @@
 package org.nodeffm;
 
 /**
- * JavaScript threw: the message is the thrown value as a string ({@code String(error)}, e.g.
- * {@code "TypeError: x is not a function"}). For an {@code Error}, {@link #name()} and {@link
- * #jsStack()} give its {@code name} and {@code stack}; {@link #thrown()} is the thrown value
- * itself (a {@link JsObject} for an object). When the error was raised by a Java callback that
- * threw, {@link #getCause()} is that Java exception.
+ * JavaScript threw: the message is the thrown value as a string ({@code String(error)}, e.g. {@code
+ * "TypeError: x is not a function"}). For an {@code Error}, {@link #name()} and {@link #jsStack()}
+ * give its {@code name} and {@code stack}; {@link #thrown()} is the thrown value itself (a {@link
+ * JsObject} for an object). When the error was raised by a Java callback that threw, {@link
+ * #getCause()} is that Java exception.
  */
 public final class JavaScriptException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -12,21 +12,24 @@ public final class JsFunction extends JsObject {
 
   /**
    * Calls the function with {@code this} undefined. Arguments and result are converted as the
-   * README's table says (JSON-like data by value: Map, List, String, numbers; a Long beyond
-   * +-(2^53 - 1) as a BigInt; other objects as {@link JsObject}). The future completes with the
-   * return value, or with the settled value of a returned Promise, or exceptionally with a {@link
+   * README's table says (JSON-like data by value: Map, List, String, numbers; a Long beyond +-(2^53
+   * - 1) as a BigInt; other objects as {@link JsObject}). The future completes with the return
+   * value, or with the settled value of a returned Promise, or exceptionally with a {@link
    * JavaScriptException} (the JavaScript error) or a {@link RuntimeClosedException}. From another
    * thread the call is queued to the event loop (no lock; never blocks); on the event loop thread
    * it runs at once.
    */
   public CompletableFuture<Object> call(Object... args) {
     Object[] arguments = args == null ? new Object[] {null} : args;
-    return runtime().submit(
-        (env, result) -> {
-          MemorySegment function = valueIn(env);
-          runtime().settleValue(env, env.call(env.undefined(), function, convert(env, arguments)), result);
-          Reference.reachabilityFence(this);
-        });
+    return runtime()
+        .submit(
+            (env, result) -> {
+              MemorySegment function = valueIn(env);
+              runtime()
+                  .settleValue(
+                      env, env.call(env.undefined(), function, convert(env, arguments)), result);
+              Reference.reachabilityFence(this);
+            });
   }
 
   /**

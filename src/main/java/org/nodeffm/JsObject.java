@@ -11,8 +11,8 @@ import java.util.concurrent.CompletableFuture;
  * module namespaces, errors, symbols) reach Java. Passing it back to JavaScript passes the same
  * object. The object stays alive while this handle is reachable and the runtime runs.
  *
- * <p>Arguments are converted on the event loop thread, when the call runs: do not change them
- * until its future completes.
+ * <p>Arguments are converted on the event loop thread, when the call runs: do not change them until
+ * its future completes.
  */
 public sealed class JsObject permits JsFunction {
   private final NodeRuntime runtime;
@@ -28,7 +28,10 @@ public sealed class JsObject permits JsFunction {
     return runtime;
   }
 
-  /** The value of property {@code name} (a Promise is awaited), converted as by {@link JsFunction#call}. */
+  /**
+   * The value of property {@code name} (a Promise is awaited), converted as by {@link
+   * JsFunction#call}.
+   */
   public CompletableFuture<Object> get(String name) {
     Objects.requireNonNull(name, "name");
     return runtime.submit(
@@ -53,7 +56,8 @@ public sealed class JsObject permits JsFunction {
           if (env.typeOf(method) != org.nodeffm.internal.bindings.NodeApi.napi_function()) {
             throw new IllegalArgumentException("the JavaScript object has no method " + name);
           }
-          runtime.settleValue(env, env.call(self, method, JsFunction.convert(env, arguments)), result);
+          runtime.settleValue(
+              env, env.call(self, method, JsFunction.convert(env, arguments)), result);
           Reference.reachabilityFence(this);
         });
   }

@@ -52,7 +52,10 @@ final class LibNode {
       }
       if (NodeApi.nodeffm_process_init(argv, options.size(), error, error.byteSize()) != 0) {
         throw new IllegalStateException(
-            "Node.js failed to initialise with options " + options + ": " + error.getString(0).strip());
+            "Node.js failed to initialise with options "
+                + options
+                + ": "
+                + error.getString(0).strip());
       }
     }
     loadedOptions = List.copyOf(options);

@@ -6,10 +6,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The futures of a runtime's work. Waiting for one that is not done on the runtime's own event
- * loop thread ({@code join}, {@code get}) would wait for that very thread forever: it throws
- * {@link IllegalStateException} instead. The futures derived from it ({@code thenApply}, ...) are
- * guarded the same way.
+ * The futures of a runtime's work. Waiting for one that is not done on the runtime's own event loop
+ * thread ({@code join}, {@code get}) would wait for that very thread forever: it throws {@link
+ * IllegalStateException} instead. The futures derived from it ({@code thenApply}, ...) are guarded
+ * the same way.
  */
 final class LoopFuture<T> extends CompletableFuture<T> {
   private final Thread loopThread;

@@ -27,6 +27,7 @@ final class NapiEnv implements AutoCloseable {
   final NodeRuntime runtime;
   final MemorySegment env;
   private final Arena arena = Arena.ofConfined();
+
   /** Set while a thrown value is converted, so that a second exception is not converted too. */
   boolean convertingException;
 
@@ -100,7 +101,8 @@ final class NapiEnv implements AutoCloseable {
     MemorySegment out = pointer();
     MemorySegment data = arena.allocateFrom(JAVA_LONG, words.length == 0 ? new long[] {0} : words);
     check(
-        NodeApi.napi_create_bigint_words(env, negative ? 1 : 0, Math.max(1, words.length), data, out),
+        NodeApi.napi_create_bigint_words(
+            env, negative ? 1 : 0, Math.max(1, words.length), data, out),
         "napi_create_bigint_words");
     return out.get(ADDRESS, 0);
   }
@@ -109,7 +111,9 @@ final class NapiEnv implements AutoCloseable {
   MemorySegment string(String value) {
     MemorySegment out = pointer();
     MemorySegment chars =
-        value.isEmpty() ? arena.allocate(JAVA_CHAR) : arena.allocateFrom(JAVA_CHAR, value.toCharArray());
+        value.isEmpty()
+            ? arena.allocate(JAVA_CHAR)
+            : arena.allocateFrom(JAVA_CHAR, value.toCharArray());
     check(
         NodeApi.napi_create_string_utf16(env, chars, value.length(), out),
         "napi_create_string_utf16");
@@ -145,7 +149,9 @@ final class NapiEnv implements AutoCloseable {
 
   MemorySegment error(String message) {
     MemorySegment out = pointer();
-    check(NodeApi.napi_create_error(env, MemorySegment.NULL, string(message), out), "napi_create_error");
+    check(
+        NodeApi.napi_create_error(env, MemorySegment.NULL, string(message), out),
+        "napi_create_error");
     return out.get(ADDRESS, 0);
   }
 
@@ -173,7 +179,11 @@ final class NapiEnv implements AutoCloseable {
   void releaseWhenCollected(MemorySegment value, long handle) {
     check(
         NodeApi.napi_add_finalizer(
-            env, value, MemorySegment.ofAddress(handle), Upcalls.RELEASE_HANDLE, MemorySegment.NULL,
+            env,
+            value,
+            MemorySegment.ofAddress(handle),
+            Upcalls.RELEASE_HANDLE,
+            MemorySegment.NULL,
             MemorySegment.NULL),
         "napi_add_finalizer");
   }
@@ -239,7 +249,9 @@ final class NapiEnv implements AutoCloseable {
   Long bigIntAsLong(MemorySegment value) {
     MemorySegment out = arena.allocate(JAVA_LONG);
     MemorySegment lossless = arena.allocate(JAVA_BOOLEAN);
-    check(NodeApi.napi_get_value_bigint_int64(env, value, out, lossless), "napi_get_value_bigint_int64");
+    check(
+        NodeApi.napi_get_value_bigint_int64(env, value, out, lossless),
+        "napi_get_value_bigint_int64");
     return lossless.get(JAVA_BOOLEAN, 0) ? out.get(JAVA_LONG, 0) : null;
   }
 
@@ -249,7 +261,8 @@ final class NapiEnv implements AutoCloseable {
     MemorySegment count = arena.allocate(JAVA_LONG);
     // With sign and words NULL, Node-API only counts the words.
     check(
-        NodeApi.napi_get_value_bigint_words(env, value, MemorySegment.NULL, count, MemorySegment.NULL),
+        NodeApi.napi_get_value_bigint_words(
+            env, value, MemorySegment.NULL, count, MemorySegment.NULL),
         "napi_get_value_bigint_words");
     long n = count.get(JAVA_LONG, 0);
     count.set(JAVA_LONG, 0, Math.max(1, n));
@@ -335,14 +348,20 @@ final class NapiEnv implements AutoCloseable {
     MemorySegment length = arena.allocate(JAVA_LONG);
     check(NodeApi.napi_is_arraybuffer(env, value, is), "napi_is_arraybuffer");
     if (is.get(JAVA_BOOLEAN, 0)) {
-      check(NodeApi.napi_get_arraybuffer_info(env, value, data, length), "napi_get_arraybuffer_info");
+      check(
+          NodeApi.napi_get_arraybuffer_info(env, value, data, length), "napi_get_arraybuffer_info");
       return data.get(ADDRESS, 0).reinterpret(length.get(JAVA_LONG, 0));
     }
     check(NodeApi.napi_is_typedarray(env, value, is), "napi_is_typedarray");
     if (is.get(JAVA_BOOLEAN, 0)) {
       check(
           NodeApi.napi_get_typedarray_info(
-              env, value, MemorySegment.NULL, MemorySegment.NULL, data, MemorySegment.NULL,
+              env,
+              value,
+              MemorySegment.NULL,
+              MemorySegment.NULL,
+              data,
+              MemorySegment.NULL,
               MemorySegment.NULL),
           "napi_get_typedarray_info");
       long byteLength = (long) numberValue(namedProperty(value, "byteLength"));
@@ -380,9 +399,12 @@ final class NapiEnv implements AutoCloseable {
     MemorySegment out = pointer();
     checkJs(
         NodeApi.napi_get_all_property_names(
-            env, object, NodeApi.napi_key_own_only(),
+            env,
+            object,
+            NodeApi.napi_key_own_only(),
             NodeApi.napi_key_enumerable() | NodeApi.napi_key_skip_symbols(),
-            NodeApi.napi_key_numbers_to_strings(), out),
+            NodeApi.napi_key_numbers_to_strings(),
+            out),
         "napi_get_all_property_names");
     return out.get(ADDRESS, 0);
   }
@@ -466,7 +488,8 @@ final class NapiEnv implements AutoCloseable {
         return Values.exception(this, exception.get(ADDRESS, 0));
       }
     }
-    return new IllegalStateException(function + " returned " + NapiStatus.of(status) + lastErrorMessage());
+    return new IllegalStateException(
+        function + " returned " + NapiStatus.of(status) + lastErrorMessage());
   }
 
   /** For calls that may run JavaScript: a JavaScript exception becomes a Java exception. */
@@ -484,7 +507,8 @@ final class NapiEnv implements AutoCloseable {
     if (!runtime.isLoopRunning()) {
       throw runtime.closedException();
     }
-    throw new IllegalStateException(function + " returned " + NapiStatus.of(status) + lastErrorMessage());
+    throw new IllegalStateException(
+        function + " returned " + NapiStatus.of(status) + lastErrorMessage());
   }
 
   private String lastErrorMessage() {

@@ -26,31 +26,31 @@ import org.nodeffm.internal.bindings.NodeApi;
  * One embedded Node.js environment and the thread that runs its event loop.
  *
  * <p>{@link #start()} (or {@link #builder()}) creates the environment on a new thread and returns
- * once it runs. <b>Any Java thread</b> may then use it, without a lock and without a "wrong
- * thread" error: {@link #evaluate} scripts, call {@link JsFunction}s and {@link JsObject} methods,
- * {@link #expose} Java functions to JavaScript, {@link #require} and {@link #importModule}
- * modules, {@link #createThreadSafeFunction create thread-safe functions}, and {@link #close()}
- * it. Work from other threads is queued to the event loop through a Node-API thread-safe function
- * (the caller takes no lock and never waits to queue); its result is a {@link CompletableFuture}.
- * On the event loop thread itself (inside a {@link JavaFunction}), work runs at once.
+ * once it runs. <b>Any Java thread</b> may then use it, without a lock and without a "wrong thread"
+ * error: {@link #evaluate} scripts, call {@link JsFunction}s and {@link JsObject} methods, {@link
+ * #expose} Java functions to JavaScript, {@link #require} and {@link #importModule} modules, {@link
+ * #createThreadSafeFunction create thread-safe functions}, and {@link #close()} it. Work from other
+ * threads is queued to the event loop through a Node-API thread-safe function (the caller takes no
+ * lock and never waits to queue); its result is a {@link CompletableFuture}. On the event loop
+ * thread itself (inside a {@link JavaFunction}), work runs at once.
  *
  * <p>The blocking methods ({@link #eval}, {@link #function}, {@link #require}, {@link
  * JsFunction#invoke}, ...) wait for the result; on the event loop thread they throw {@link
- * IllegalStateException} instead of waiting for themselves when the result is a Promise that is
- * not settled yet. An interrupted wait throws {@link IllegalStateException} with the interrupt
- * flag set again (the work still runs). A virtual thread that waits unmounts from its carrier: no
- * call of this class waits inside native code.
+ * IllegalStateException} instead of waiting for themselves when the result is a Promise that is not
+ * settled yet. An interrupted wait throws {@link IllegalStateException} with the interrupt flag set
+ * again (the work still runs). A virtual thread that waits unmounts from its carrier: no call of
+ * this class waits inside native code.
  *
  * <p>The event loop thread has a stack of {@value #LOOP_STACK_SIZE} bytes; V8 may use all but the
  * last {@value #STACK_RESERVE} bytes of it, so deep JavaScript recursion (also through Java
  * callbacks) ends in a {@code RangeError}, whatever the JVM's {@code -Xss}.
  *
  * <p>Errors: a call whose JavaScript throws completes with {@link JavaScriptException}; an
- * exception nobody catches (in a timer, a thread-safe function's callback, an unhandled
- * rejection) goes to the {@link ErrorListener}, and stops the runtime as it would stop Node.js
- * (exit code 1) unless JavaScript listens for {@code 'uncaughtException'}. {@code process.exit()}
- * stops this runtime only; {@link #onExit()} gives its exit code. Work that cannot finish because
- * the runtime stopped completes with {@link RuntimeClosedException}.
+ * exception nobody catches (in a timer, a thread-safe function's callback, an unhandled rejection)
+ * goes to the {@link ErrorListener}, and stops the runtime as it would stop Node.js (exit code 1)
+ * unless JavaScript listens for {@code 'uncaughtException'}. {@code process.exit()} stops this
+ * runtime only; {@link #onExit()} gives its exit code. Work that cannot finish because the runtime
+ * stopped completes with {@link RuntimeClosedException}.
  */
 public final class NodeRuntime implements AutoCloseable {
   /** Receives {@code nodeffm.report(tag, value)} calls, on the event loop thread. */
@@ -95,9 +95,9 @@ public final class NodeRuntime implements AutoCloseable {
     }
 
     /**
-     * Node.js command-line options, such as {@code --max-old-space-size=64} or {@code
-     * --expose-gc}. Node.js reads them once per process: the first runtime of the process sets
-     * them, and a later runtime that asks for different ones fails to start.
+     * Node.js command-line options, such as {@code --max-old-space-size=64} or {@code --expose-gc}.
+     * Node.js reads them once per process: the first runtime of the process sets them, and a later
+     * runtime that asks for different ones fails to start.
      */
     public Builder nodeOptions(String... options) {
       List<String> list = List.of(options);
@@ -116,7 +116,9 @@ public final class NodeRuntime implements AutoCloseable {
       return this;
     }
 
-    /** Receives what {@code console.error} and {@code process.stderr} write. Default: System.err. */
+    /**
+     * Receives what {@code console.error} and {@code process.stderr} write. Default: System.err.
+     */
     public Builder stderr(Consumer<String> consumer) {
       this.stderr = Objects.requireNonNull(consumer, "consumer");
       return this;
@@ -149,7 +151,9 @@ public final class NodeRuntime implements AutoCloseable {
   /** A JavaScript function backed by Java: a {@link Handles} entry. */
   record Callback(NodeRuntime runtime, Handler handler) {}
 
-  /** Java code behind a JavaScript function; returns a {@code napi_value}, or null for undefined. */
+  /**
+   * Java code behind a JavaScript function; returns a {@code napi_value}, or null for undefined.
+   */
   @FunctionalInterface
   interface Handler {
     MemorySegment call(NapiEnv env, MemorySegment thisArg, MemorySegment[] args) throws Exception;
@@ -163,6 +167,7 @@ public final class NodeRuntime implements AutoCloseable {
 
   /** The bytes of the loop thread's stack. */
   static final long LOOP_STACK_SIZE = 4L << 20;
+
   /** The bytes at the end of that stack that V8 leaves to native and Java code it calls. */
   static final long STACK_RESERVE = 1L << 20;
 
@@ -170,12 +175,14 @@ public final class NodeRuntime implements AutoCloseable {
   private static final Cleaner CLEANER = Cleaner.create();
   private static final AtomicLong LAST_ID = new AtomicLong();
   private static final ConcurrentHashMap<Long, NodeRuntime> BY_ID = new ConcurrentHashMap<>();
+
   /** How long the JVM's shutdown waits for open runtimes to stop. */
   private static final long SHUTDOWN_WAIT_MILLIS = 5_000;
 
   static {
     Runtime.getRuntime()
-        .addShutdownHook(Thread.ofPlatform().name("node-ffm-shutdown").unstarted(NodeRuntime::closeAllAtExit));
+        .addShutdownHook(
+            Thread.ofPlatform().name("node-ffm-shutdown").unstarted(NodeRuntime::closeAllAtExit));
   }
 
   /** The bootstrap script: the binding, require/import from the base directory, stdio, errors. */
@@ -209,17 +216,23 @@ public final class NodeRuntime implements AutoCloseable {
       }
       const stdout = javaStream(1);
       const stderr = javaStream(2);
-      Object.defineProperty(process, 'stdout', { configurable: true, enumerable: true, get: () => stdout });
-      Object.defineProperty(process, 'stderr', { configurable: true, enumerable: true, get: () => stderr });
+      for (const [name, stream] of [['stdout', stdout], ['stderr', stderr]]) {
+        Object.defineProperty(process, name, {
+          configurable: true, enumerable: true, get: () => stream,
+        });
+      }
       process.on('uncaughtExceptionMonitor', (error, origin) => {
-        binding.uncaught(error, origin, process.listenerCount('uncaughtException') === 0 &&
-                                        !process.hasUncaughtExceptionCaptureCallback());
+        const stops = process.listenerCount('uncaughtException') === 0 &&
+                      !process.hasUncaughtExceptionCaptureCallback();
+        binding.uncaught(error, origin, stops);
       });
       // The default loader for import() in scripts is all that resolves like a file in the base
       // directory; Node.js warns once that it is experimental: not to the application.
       const emitWarning = process.emitWarning;
       process.emitWarning = (warning, ...rest) => {
-        if (!String(warning).includes('USE_MAIN_CONTEXT_DEFAULT_LOADER')) emitWarning.call(process, warning, ...rest);
+        if (!String(warning).includes('USE_MAIN_CONTEXT_DEFAULT_LOADER')) {
+          emitWarning.call(process, warning, ...rest);
+        }
       };
       const importModule = vm.runInThisContext('(specifier) => import(specifier)', options);
       process.emitWarning = emitWarning;
@@ -230,7 +243,8 @@ public final class NodeRuntime implements AutoCloseable {
         importModule,
         require: globalThis.require,
         settle: (promise, id) => {
-          promise.then((value) => binding.resolved(id, value), (error) => binding.rejected(id, error));
+          promise.then((value) => binding.resolved(id, value),
+                       (error) => binding.rejected(id, error));
         },
         attachCause: (error, cause) => Object.defineProperty(error, javaCause, { value: cause }),
         causeOf: (error) => error[javaCause],
@@ -262,10 +276,13 @@ public final class NodeRuntime implements AutoCloseable {
   private final Object lifecycle = new Object();
   private boolean runtimeFreed; // guarded by lifecycle
   private final AtomicLong lastWorkId = new AtomicLong();
+
   /** Work queued to the event loop, by id. */
   private final ConcurrentHashMap<Long, Task<?>> tasks = new ConcurrentHashMap<>();
+
   /** Results waiting for a Promise to settle, by id. */
   private final ConcurrentHashMap<Long, Settlement> settlements = new ConcurrentHashMap<>();
+
   private final LoopFuture<Void> ready;
   private final LoopFuture<Integer> exit;
   private volatile boolean closing;
@@ -277,6 +294,7 @@ public final class NodeRuntime implements AutoCloseable {
   // Set on the loop thread when the environment starts; read by other threads after `ready`.
   private volatile MemorySegment env = MemorySegment.NULL;
   private volatile ThreadSafeFunction queue;
+
   /** napi_refs of the bootstrap's helpers; loop thread only. */
   private final MemorySegment[] helpers = new MemorySegment[HELPER_NAMES.length];
 
@@ -333,14 +351,9 @@ public final class NodeRuntime implements AutoCloseable {
     stdout = options.stdout;
     stderr = options.stderr;
     errorListener = options.errorListener;
-    runtime =
-        NodeApi.nodeffm_runtime_new(id, Upcalls.START, Upcalls.STOP, Upcalls.FINALIZED);
+    runtime = NodeApi.nodeffm_runtime_new(id, Upcalls.START, Upcalls.STOP, Upcalls.FINALIZED);
     loopThread =
-        Thread.ofPlatform()
-            .name(name)
-            .daemon()
-            .stackSize(LOOP_STACK_SIZE)
-            .unstarted(this::runLoop);
+        Thread.ofPlatform().name(name).daemon().stackSize(LOOP_STACK_SIZE).unstarted(this::runLoop);
     ready = new LoopFuture<>(loopThread);
     exit = new LoopFuture<>(loopThread);
     BY_ID.put(id, this);
@@ -375,7 +388,11 @@ public final class NodeRuntime implements AutoCloseable {
     Objects.requireNonNull(script, "script");
     return submit(
         (env, result) ->
-            settle(env, env.call(env.undefined(), helper(env, EVALUATE), env.string(script)), result, false));
+            settle(
+                env,
+                env.call(env.undefined(), helper(env, EVALUATE), env.string(script)),
+                result,
+                false));
   }
 
   /**
@@ -391,7 +408,8 @@ public final class NodeRuntime implements AutoCloseable {
         submit(
             (env, result) ->
                 result.complete(
-                    env.toJavaString(env.call(env.undefined(), helper(env, EVALUATE), env.string(script))))));
+                    env.toJavaString(
+                        env.call(env.undefined(), helper(env, EVALUATE), env.string(script))))));
   }
 
   /**
@@ -411,12 +429,18 @@ public final class NodeRuntime implements AutoCloseable {
                         Values.toJavaReference(
                             env,
                             env.call(
-                                env.undefined(), helper(env, EVALUATE), env.string("(" + expression + "\n)"))))));
+                                env.undefined(),
+                                helper(env, EVALUATE),
+                                env.string("(" + expression + "\n)"))))));
     if (value instanceof JsFunction function) {
       return function;
     }
     throw new IllegalArgumentException(
-        "not a JavaScript function: " + expression + " (" + (value == null ? "null" : value.getClass().getSimpleName()) + ")");
+        "not a JavaScript function: "
+            + expression
+            + " ("
+            + (value == null ? "null" : value.getClass().getSimpleName())
+            + ")");
   }
 
   /**
@@ -434,7 +458,8 @@ public final class NodeRuntime implements AutoCloseable {
             (env, result) ->
                 result.complete(
                     Values.toJavaReference(
-                        env, env.call(env.undefined(), helper(env, REQUIRE), env.string(module))))));
+                        env,
+                        env.call(env.undefined(), helper(env, REQUIRE), env.string(module))))));
   }
 
   /**
@@ -446,7 +471,11 @@ public final class NodeRuntime implements AutoCloseable {
     CompletableFuture<Object> namespace =
         submit(
             (env, result) ->
-                settle(env, env.call(env.undefined(), helper(env, IMPORT_MODULE), env.string(specifier)), result, true));
+                settle(
+                    env,
+                    env.call(env.undefined(), helper(env, IMPORT_MODULE), env.string(specifier)),
+                    result,
+                    true));
     return namespace.thenApply(JsObject.class::cast);
   }
 
@@ -488,11 +517,18 @@ public final class NodeRuntime implements AutoCloseable {
             submit(
                 (env, result) -> {
                   MemorySegment value =
-                      env.call(env.undefined(), helper(env, EVALUATE), env.string("(" + jsFunction + "\n)"));
+                      env.call(
+                          env.undefined(),
+                          helper(env, EVALUATE),
+                          env.string("(" + jsFunction + "\n)"));
                   int type = env.typeOf(value);
                   if (type != NodeApi.napi_function()) {
                     throw new IllegalArgumentException(
-                        "not a JavaScript function: " + jsFunction + " (napi_valuetype " + type + ")");
+                        "not a JavaScript function: "
+                            + jsFunction
+                            + " (napi_valuetype "
+                            + type
+                            + ")");
                   }
                   long handle = Handles.add(Boolean.FALSE); // Replaced below, once created.
                   MemorySegment out = env.arena().allocate(ADDRESS);
@@ -500,9 +536,17 @@ public final class NodeRuntime implements AutoCloseable {
                   // any Java thread does.
                   int status =
                       NodeApi.napi_create_threadsafe_function(
-                          env.env, value, MemorySegment.NULL, env.string("node-ffm"), maxQueueSize, 2,
-                          MemorySegment.ofAddress(handle), NodeApi.nodeffm_tsfn_finalize$address(),
-                          MemorySegment.ofAddress(context), NodeApi.nodeffm_tsfn_call_js$address(), out);
+                          env.env,
+                          value,
+                          MemorySegment.NULL,
+                          env.string("node-ffm"),
+                          maxQueueSize,
+                          2,
+                          MemorySegment.ofAddress(handle),
+                          NodeApi.nodeffm_tsfn_finalize$address(),
+                          MemorySegment.ofAddress(context),
+                          NodeApi.nodeffm_tsfn_call_js$address(),
+                          out);
                   if (status != NapiEnv.OK) {
                     Handles.remove(handle);
                     env.check(status, "napi_create_threadsafe_function");
@@ -523,8 +567,8 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   /**
-   * Completes with the exit code once the runtime has stopped: the code of {@code
-   * process.exit()}, 1 after a fatal uncaught exception, 0 after {@link #close()}.
+   * Completes with the exit code once the runtime has stopped: the code of {@code process.exit()},
+   * 1 after a fatal uncaught exception, 0 after {@link #close()}.
    */
   public CompletableFuture<Integer> onExit() {
     return exit.copy();
@@ -561,7 +605,10 @@ public final class NodeRuntime implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "NodeRuntime[" + name + (isRunning() ? ", running" : exit.isDone() ? ", stopped" : "") + "]";
+    return "NodeRuntime["
+        + name
+        + (isRunning() ? ", running" : exit.isDone() ? ", stopped" : "")
+        + "]";
   }
 
   private void stop() {
@@ -582,7 +629,10 @@ public final class NodeRuntime implements AutoCloseable {
     for (NodeRuntime runtime : open) {
       try {
         runtime.exit.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      } catch (InterruptedException | ExecutionException | TimeoutException | IllegalStateException e) {
+      } catch (InterruptedException
+          | ExecutionException
+          | TimeoutException
+          | IllegalStateException e) {
         // A runtime whose loop thread is busy in Java code: the JVM exits anyway.
       }
     }
@@ -591,8 +641,8 @@ public final class NodeRuntime implements AutoCloseable {
   // ------------------------------------------------------------------------ work from any thread
 
   /**
-   * Runs {@code work} on the event loop: at once on the loop thread, else queued through the
-   * task queue's shared reference (no lock; the queue is unbounded, so the caller never waits).
+   * Runs {@code work} on the event loop: at once on the loop thread, else queued through the task
+   * queue's shared reference (no lock; the queue is unbounded, so the caller never waits).
    */
   <T> LoopFuture<T> submit(Work<T> work) {
     LoopFuture<T> result = new LoopFuture<>(loopThread);
@@ -629,7 +679,8 @@ public final class NodeRuntime implements AutoCloseable {
       return future.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for Node.js (the work still runs)", e);
+      throw new IllegalStateException(
+          "interrupted while waiting for Node.js (the work still runs)", e);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException runtimeException) {
         throw runtimeException;
@@ -710,8 +761,16 @@ public final class NodeRuntime implements AutoCloseable {
       MemorySegment out = env.arena().allocate(ADDRESS);
       env.check(
           NodeApi.napi_create_threadsafe_function(
-              napiEnv, MemorySegment.NULL, MemorySegment.NULL, env.string(name + " tasks"), 0, 1,
-              MemorySegment.NULL, MemorySegment.NULL, MemorySegment.ofAddress(id), Upcalls.RUN_TASK,
+              napiEnv,
+              MemorySegment.NULL,
+              MemorySegment.NULL,
+              env.string(name + " tasks"),
+              0,
+              1,
+              MemorySegment.NULL,
+              MemorySegment.NULL,
+              MemorySegment.ofAddress(id),
+              Upcalls.RUN_TASK,
               out),
           "napi_create_threadsafe_function");
       this.env = napiEnv;
@@ -783,7 +842,8 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   /** Completes {@code result} with {@code value}, or once it settles if it is a Promise. */
-  private void settle(NapiEnv env, MemorySegment value, LoopFuture<Object> result, boolean byReference) {
+  private void settle(
+      NapiEnv env, MemorySegment value, LoopFuture<Object> result, boolean byReference) {
     if (env.isPromise(value)) {
       long settlementId = lastWorkId.incrementAndGet();
       settlements.put(settlementId, new Settlement(result, byReference));
@@ -807,8 +867,12 @@ public final class NodeRuntime implements AutoCloseable {
     }
     try {
       if (resolved) {
-        settlement.result().complete(
-            settlement.byReference() ? Values.toJavaReference(env, args[1]) : Values.toJava(env, args[1]));
+        settlement
+            .result()
+            .complete(
+                settlement.byReference()
+                    ? Values.toJavaReference(env, args[1])
+                    : Values.toJava(env, args[1]));
       } else {
         settlement.result().completeExceptionally(Values.exception(env, args[1]));
       }
@@ -821,7 +885,8 @@ public final class NodeRuntime implements AutoCloseable {
   // ------------------------------------------------------------------------ JavaScript calls Java
 
   /** From {@link Upcalls}: JavaScript called the function of {@code callback}. */
-  MemorySegment invoke(MemorySegment napiEnv, Callback callback, MemorySegment thisArg, MemorySegment[] args) {
+  MemorySegment invoke(
+      MemorySegment napiEnv, Callback callback, MemorySegment thisArg, MemorySegment[] args) {
     try (NapiEnv env = new NapiEnv(this, napiEnv)) {
       try {
         MemorySegment result = callback.handler().call(env, thisArg, args);
@@ -877,7 +942,9 @@ public final class NodeRuntime implements AutoCloseable {
                     e.resolve(settle, converted);
                   } else {
                     Throwable cause =
-                        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                        error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause()
+                            : error;
                     e.reject(settle, errorValue(e, cause));
                   }
                   result.complete(null);

@@ -20,13 +20,12 @@ import org.nodeffm.internal.bindings.NodeApi;
  * from any thread.
  *
  * <p>As in Node-API, a thread uses the function while it holds a reference: the creating thread
- * holds one, other threads {@link #acquire()} one, and each reference ends with {@link
- * #release()}, {@link #abort()}, or a {@link #call} that returns {@link NapiStatus#CLOSING}. Unlike
- * Node-API, misuse cannot crash the JVM: {@link #call}, {@link #release()}, {@link #abort()} and
- * {@link #context()} on a thread that holds no reference, and {@link #acquire()} once every
- * reference is gone, throw {@link IllegalStateException}. The references of a thread that ends
- * while holding some are released the next time a thread takes its first reference or drops its
- * last one.
+ * holds one, other threads {@link #acquire()} one, and each reference ends with {@link #release()},
+ * {@link #abort()}, or a {@link #call} that returns {@link NapiStatus#CLOSING}. Unlike Node-API,
+ * misuse cannot crash the JVM: {@link #call}, {@link #release()}, {@link #abort()} and {@link
+ * #context()} on a thread that holds no reference, and {@link #acquire()} once every reference is
+ * gone, throw {@link IllegalStateException}. The references of a thread that ends while holding
+ * some are released the next time a thread takes its first reference or drops its last one.
  *
  * <p>After the {@link NodeRuntime} is closed the function is finalized, but stays usable by the
  * threads that still hold references: {@code call} and {@code acquire} return {@code CLOSING},
@@ -35,8 +34,8 @@ import org.nodeffm.internal.bindings.NodeApi;
  *
  * <p>A {@link CallMode#BLOCKING} call waits inside Node-API while the queue is full: the thread
  * cannot be interrupted there, and a virtual thread pins its carrier thread while it waits. On the
- * runtime's own event loop thread, a blocking call on a bounded queue throws instead of waiting
- * for that very thread.
+ * runtime's own event loop thread, a blocking call on a bounded queue throws instead of waiting for
+ * that very thread.
  */
 public final class ThreadSafeFunction {
   private static final Cleaner CLEANER = Cleaner.create();
@@ -48,9 +47,9 @@ public final class ThreadSafeFunction {
   private static final int CLOSING = NodeApi.napi_closing();
 
   /**
-   * The references one thread holds. Only that thread changes its count, so its own operations
-   * need no atomic instruction; other threads read the count only to sum up (see {@link
-   * #references()}) or once the thread has ended.
+   * The references one thread holds. Only that thread changes its count, so its own operations need
+   * no atomic instruction; other threads read the count only to sum up (see {@link #references()})
+   * or once the thread has ended.
    */
   private static final class Lease {
     private static final VarHandle COUNT;
@@ -84,12 +83,12 @@ public final class ThreadSafeFunction {
   }
 
   /**
-   * The leases that hold references, and the one native reference Java keeps while there is any,
-   * so that the native function stays allocated while a Java thread may use it. That reference is
-   * released when the last lease ends; after that no thread can take one again. Changes only when
-   * a thread takes its first reference or drops its last one. Also the cleaning action: if the
-   * handle becomes unreachable with references left, they are released so that the native
-   * function is freed.
+   * The leases that hold references, and the one native reference Java keeps while there is any, so
+   * that the native function stays allocated while a Java thread may use it. That reference is
+   * released when the last lease ends; after that no thread can take one again. Changes only when a
+   * thread takes its first reference or drops its last one. Also the cleaning action: if the handle
+   * becomes unreachable with references left, they are released so that the native function is
+   * freed.
    */
   private static final class Holders implements Runnable {
     private final MemorySegment handle;
@@ -162,9 +161,9 @@ public final class ThreadSafeFunction {
 
   /**
    * The reference a {@link NodeRuntime} holds on its task queue for every thread: any thread may
-   * call through it without a reference of its own, and without a lock, until it is closed; then
-   * it is released once the calls in flight have returned. State: twice the calls in flight, plus
-   * one once closed.
+   * call through it without a reference of its own, and without a lock, until it is closed; then it
+   * is released once the calls in flight have returned. State: twice the calls in flight, plus one
+   * once closed.
    */
   private static final class SharedReference {
     private final AtomicLong state = new AtomicLong();
@@ -224,8 +223,8 @@ public final class ThreadSafeFunction {
   }
 
   /**
-   * A function created with two references on {@code loopThread}'s environment: one for the
-   * thread that asked for it (adopt it there with {@link #adoptCreatorReference()}) and Java's own.
+   * A function created with two references on {@code loopThread}'s environment: one for the thread
+   * that asked for it (adopt it there with {@link #adoptCreatorReference()}) and Java's own.
    */
   static ThreadSafeFunction created(MemorySegment handle, Thread loopThread, long maxQueueSize) {
     return new ThreadSafeFunction(handle, loopThread, maxQueueSize != 0, false);
@@ -250,8 +249,8 @@ public final class ThreadSafeFunction {
   }
 
   /**
-   * A non-blocking call by any thread through the shared reference: {@code OK}, or {@code
-   * CLOSING} once {@link #closeShared()} has begun (or Node.js closed the function).
+   * A non-blocking call by any thread through the shared reference: {@code OK}, or {@code CLOSING}
+   * once {@link #closeShared()} has begun (or Node.js closed the function).
    */
   NapiStatus callShared(long payload) {
     if (!shared.enter()) {
@@ -259,15 +258,16 @@ public final class ThreadSafeFunction {
     }
     try {
       return NapiStatus.of(
-          NodeApi.napi_call_threadsafe_function(handle, MemorySegment.ofAddress(payload), NONBLOCKING));
+          NodeApi.napi_call_threadsafe_function(
+              handle, MemorySegment.ofAddress(payload), NONBLOCKING));
     } finally {
       shared.exit();
     }
   }
 
   /**
-   * Refuses further shared calls, waits for those in flight, and releases the shared reference.
-   * On the loop thread, before the environment is torn down.
+   * Refuses further shared calls, waits for those in flight, and releases the shared reference. On
+   * the loop thread, before the environment is torn down.
    */
   void closeShared() {
     if (shared.closeAndAwait()) {
@@ -281,8 +281,8 @@ public final class ThreadSafeFunction {
   }
 
   /**
-   * Queues a call of the JavaScript function with {@code payload}
-   * ({@code napi_call_threadsafe_function}).
+   * Queues a call of the JavaScript function with {@code payload} ({@code
+   * napi_call_threadsafe_function}).
    *
    * @return {@code OK} if queued; {@code QUEUE_FULL} if non-blocking and the queue is full; {@code
    *     CLOSING} if the function is closing or finalized, which also ends this thread's reference
@@ -299,7 +299,9 @@ public final class ThreadSafeFunction {
     try {
       int status =
           NodeApi.napi_call_threadsafe_function(
-              handle, MemorySegment.ofAddress(payload), mode == CallMode.BLOCKING ? BLOCKING : NONBLOCKING);
+              handle,
+              MemorySegment.ofAddress(payload),
+              mode == CallMode.BLOCKING ? BLOCKING : NONBLOCKING);
       if (status == CLOSING) {
         dropReference(mine);
       }
@@ -402,7 +404,13 @@ public final class ThreadSafeFunction {
 
   @Override
   public String toString() {
-    return "ThreadSafeFunction[" + handle + ", references=" + references() + ", finalized=" + finalized + "]";
+    return "ThreadSafeFunction["
+        + handle
+        + ", references="
+        + references()
+        + ", finalized="
+        + finalized
+        + "]";
   }
 
   private NapiStatus release(int mode, String operation) {

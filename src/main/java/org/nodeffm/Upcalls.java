@@ -5,34 +5,39 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import org.nodeffm.internal.bindings.NodeApi;
 import org.nodeffm.internal.bindings.napi_callback;
 import org.nodeffm.internal.bindings.napi_finalize;
 import org.nodeffm.internal.bindings.napi_threadsafe_function_call_js;
 import org.nodeffm.internal.bindings.nodeffm_finalize_listener;
 import org.nodeffm.internal.bindings.nodeffm_start_listener;
 import org.nodeffm.internal.bindings.nodeffm_stop_listener;
-import org.nodeffm.internal.bindings.NodeApi;
 
 /**
- * The entry points from native code into Java, as FFM upcall stubs made once per process. None
- * lets an exception escape into native code (that would end the JVM): each catches everything.
+ * The entry points from native code into Java, as FFM upcall stubs made once per process. None lets
+ * an exception escape into native code (that would end the JVM): each catches everything.
  */
 final class Upcalls {
   private static final System.Logger LOG = System.getLogger(Upcalls.class.getName());
+
   /** Arguments read without a second napi_get_cb_info call. */
   private static final int USUAL_ARGUMENTS = 8;
 
-  /** {@code napi_callback} of every JavaScript function backed by Java; data: a {@link Handles} id. */
+  /**
+   * {@code napi_callback} of every JavaScript function backed by Java; data: a {@link Handles} id.
+   */
   static final MemorySegment CALL = napi_callback.allocate(Upcalls::call, Arena.global());
 
   /** {@code napi_finalize} that removes the {@link Handles} entry whose id is its data. */
-  static final MemorySegment RELEASE_HANDLE = napi_finalize.allocate(Upcalls::releaseHandle, Arena.global());
+  static final MemorySegment RELEASE_HANDLE =
+      napi_finalize.allocate(Upcalls::releaseHandle, Arena.global());
 
   /** {@code call_js_cb} of the runtimes' task queues; context: runtime id, data: task id. */
   static final MemorySegment RUN_TASK =
       napi_threadsafe_function_call_js.allocate(Upcalls::runTask, Arena.global());
 
-  static final MemorySegment START = nodeffm_start_listener.allocate(Upcalls::start, Arena.global());
+  static final MemorySegment START =
+      nodeffm_start_listener.allocate(Upcalls::start, Arena.global());
   static final MemorySegment STOP = nodeffm_stop_listener.allocate(Upcalls::stop, Arena.global());
 
   /** Finalize listener of the thread-safe functions: marks the Java handle finalized. */

@@ -19,29 +19,30 @@ import org.nodeffm.internal.bindings.NodeApi;
  * README):
  *
  * <pre>
- *   Java                                   JavaScript
- *   null                                -> null        (null and undefined -> null)
- *   Boolean                            <-> boolean
- *   Integer, Short, Byte               <-> number      (integral numbers within int range -> Integer)
- *   Long within +-(2^53 - 1)           <-> number      (other integral numbers within that range -> Long)
- *   Long beyond that                    -> BigInt      (never rounded)
- *   Double, Float                      <-> number      (other numbers, -0, NaN, +-Infinity -> Double)
- *   BigInteger                          -> BigInt      (BigInt -> Long if it fits, else BigInteger)
- *   String, CharSequence, Character    <-> string      (UTF-16 code units exactly: any Unicode, \0)
- *   byte[], ByteBuffer, MemorySegment   -> Buffer      (a copy: see below)
- *   byte[]                             <-  ArrayBuffer, Buffer and any typed array or DataView (a copy)
- *   Instant, Date                      <-> Date        (Date -> Instant)
- *   Map (String keys)                  <-> plain object (prototype Object.prototype or null)
- *   List, Object[]                     <-> Array       (Array -> ArrayList)
- *   JavaFunction                        -> function    (calls Java on the loop thread)
- *   CompletionStage                     -> Promise     (settled when the stage completes)
- *   JsObject, JsFunction               <-> the same object (other objects, functions, symbols -> JsObject, JsFunction)
+ *   Java                               JavaScript
+ *   null                            -> null      (null and undefined -> null)
+ *   Boolean                        <-> boolean
+ *   Integer, Short, Byte           <-> number    (integral, in int range -> Integer)
+ *   Long within +-(2^53 - 1)       <-> number    (other integral numbers in that range -> Long)
+ *   Long beyond that                -> BigInt    (never rounded)
+ *   Double, Float                  <-> number    (all other numbers, -0, NaN, +-Infinity -> Double)
+ *   BigInteger                      -> BigInt    (BigInt -> Long if it fits, else BigInteger)
+ *   String, CharSequence, Character <-> string   (UTF-16 code units exactly: any Unicode, \0)
+ *   byte[], ByteBuffer, MemorySegment -> Buffer  (a copy: see below)
+ *   byte[]                         <-  ArrayBuffer, Buffer, any typed array, DataView (a copy)
+ *   Instant, Date                  <-> Date      (Date -> Instant)
+ *   Map (String keys)              <-> plain object (prototype Object.prototype or null)
+ *   List, Object[]                 <-> Array     (Array -> ArrayList)
+ *   JavaFunction                    -> function  (calls Java on the loop thread)
+ *   CompletionStage                 -> Promise   (settled when the stage completes)
+ *   JsObject, JsFunction           <-> the same object
+ *   JsObject, JsFunction           <-  any other object, function, symbol
  * </pre>
  *
  * <p>Bytes are copied both ways: the Java heap moves arrays, and memory of an {@link
- * java.lang.foreign.Arena} can be freed by {@code close()} while JavaScript still holds a Buffer
- * on it, so sharing it would let Java crash the JVM; a copy is one {@code memcpy}. Nesting deeper
- * than {@value #MAX_DEPTH} levels (or a cycle) is an {@link IllegalArgumentException}.
+ * java.lang.foreign.Arena} can be freed by {@code close()} while JavaScript still holds a Buffer on
+ * it, so sharing it would let Java crash the JVM; a copy is one {@code memcpy}. Nesting deeper than
+ * {@value #MAX_DEPTH} levels (or a cycle) is an {@link IllegalArgumentException}.
  */
 final class Values {
   static final int MAX_DEPTH = 200;
@@ -67,7 +68,9 @@ final class Values {
   private static MemorySegment toJs(NapiEnv env, Object value, int depth) {
     if (depth > MAX_DEPTH) {
       throw new IllegalArgumentException(
-          "a value nested deeper than " + MAX_DEPTH + " levels (or a cycle) cannot be passed to JavaScript");
+          "a value nested deeper than "
+              + MAX_DEPTH
+              + " levels (or a cycle) cannot be passed to JavaScript");
     }
     return switch (value) {
       case null -> env.nullValue();
@@ -92,7 +95,8 @@ final class Values {
         for (Map.Entry<?, ?> entry : map.entrySet()) {
           if (!(entry.getKey() instanceof CharSequence key)) {
             throw new IllegalArgumentException(
-                "a Map passed to JavaScript must have String keys, not " + describe(entry.getKey()));
+                "a Map passed to JavaScript must have String keys, not "
+                    + describe(entry.getKey()));
           }
           env.setProperty(object, key.toString(), toJs(env, entry.getValue(), depth + 1));
         }
@@ -132,7 +136,8 @@ final class Values {
   /** Native memory with the segment's bytes: the segment itself if native, else a copy. */
   private static MemorySegment nativeCopy(NapiEnv env, MemorySegment segment) {
     if (!segment.scope().isAlive()) {
-      throw new IllegalArgumentException("cannot pass a MemorySegment whose arena is closed to JavaScript");
+      throw new IllegalArgumentException(
+          "cannot pass a MemorySegment whose arena is closed to JavaScript");
     }
     if (!segment.isAccessibleBy(Thread.currentThread())) {
       throw new IllegalArgumentException(
@@ -142,7 +147,10 @@ final class Values {
     if (segment.isNative()) {
       return segment;
     }
-    return env.arena().allocate(Math.max(1, segment.byteSize())).copyFrom(segment).asSlice(0, segment.byteSize());
+    return env.arena()
+        .allocate(Math.max(1, segment.byteSize()))
+        .copyFrom(segment)
+        .asSlice(0, segment.byteSize());
   }
 
   private static String describe(Object value) {
@@ -159,7 +167,10 @@ final class Values {
   /** Objects, functions and symbols as references; other values as {@link #toJava}. */
   static Object toJavaReference(NapiEnv env, MemorySegment value) {
     int type = env.typeOf(value);
-    if (type == OBJECT || type == FUNCTION || type == NodeApi.napi_symbol() || type == NodeApi.napi_external()) {
+    if (type == OBJECT
+        || type == FUNCTION
+        || type == NodeApi.napi_symbol()
+        || type == NodeApi.napi_external()) {
       return env.runtime.reference(env, value, type == FUNCTION);
     }
     return toJava(env, value, 0);
@@ -185,7 +196,9 @@ final class Values {
     }
     if (depth > MAX_DEPTH) {
       throw new IllegalArgumentException(
-          "a JavaScript value nested deeper than " + MAX_DEPTH + " levels (or a cycle) cannot be"
+          "a JavaScript value nested deeper than "
+              + MAX_DEPTH
+              + " levels (or a cycle) cannot be"
               + " converted to Java");
     }
     if (env.isArray(value)) {
@@ -221,7 +234,9 @@ final class Values {
 
   /** Integer or Long for integral numbers within range, Double for the rest (-0 included). */
   static Object number(double d) {
-    if (d == Math.rint(d) && !Double.isInfinite(d) && !(d == 0 && Double.doubleToRawLongBits(d) != 0)) {
+    if (d == Math.rint(d)
+        && !Double.isInfinite(d)
+        && !(d == 0 && Double.doubleToRawLongBits(d) != 0)) {
       if (d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE) {
         return (int) d;
       }
@@ -243,8 +258,8 @@ final class Values {
   // ---------------------------------------------------------------------------- exceptions
 
   /**
-   * The Java exception for a thrown JavaScript value (the pending exception already cleared).
-   * The value itself is kept first, and the message is read from {@code name} and {@code message}
+   * The Java exception for a thrown JavaScript value (the pending exception already cleared). The
+   * value itself is kept first, and the message is read from {@code name} and {@code message}
    * without running JavaScript where possible: this also works at the end of the stack, where the
    * exception may be a RangeError for the stack itself.
    */

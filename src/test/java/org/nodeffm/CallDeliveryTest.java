@@ -9,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every call of a {@link JsFunction} from any thread runs exactly once in JavaScript and its
- * future gets that run's result: 8 threads x 5,000 calls, JavaScript counts each argument.
+ * Every call of a {@link JsFunction} from any thread runs exactly once in JavaScript and its future
+ * gets that run's result: 8 threads x 5,000 calls, JavaScript counts each argument.
  */
 class CallDeliveryTest {
   private static final int THREADS = 8;
@@ -18,7 +18,8 @@ class CallDeliveryTest {
 
   @Test
   void everyCallRunsOnceAndGetsItsOwnResult() throws Exception {
-    try (NodeRuntime node = NodeRuntime.start("globalThis.runs = new Uint8Array(" + THREADS * CALLS + ");")) {
+    try (NodeRuntime node =
+        NodeRuntime.start("globalThis.runs = new Uint8Array(" + THREADS * CALLS + ");")) {
       JsFunction record = node.function("(i, tag) => { runs[i]++; return `${tag}:${i * 2}`; }");
       List<Thread> threads = new ArrayList<>();
       List<AssertionError> errors = new ArrayList<>();
@@ -38,7 +39,8 @@ class CallDeliveryTest {
                         String expected = tag + ":" + (first + i) * 2;
                         if (!expected.equals(result)) {
                           synchronized (errors) {
-                            errors.add(new AssertionError("expected " + expected + ", got " + result));
+                            errors.add(
+                                new AssertionError("expected " + expected + ", got " + result));
                           }
                           return;
                         }

@@ -49,7 +49,9 @@ class CallRaceTest {
     node.expose("javaAsync", args -> CompletableFuture.supplyAsync(() -> ((Integer) args[0]) + 1));
     JsFunction sync = node.function("(x, o) => ({ x, y: o.y, s: 'v' + x })");
     JsFunction later =
-        node.function("async (x) => { await new Promise((r) => setTimeout(r, x % 3)); return javaAsync(x); }");
+        node.function(
+            "async (x) => { await new Promise((r) => setTimeout(r, x % 3)); return javaAsync(x);"
+                + " }");
     CountDownLatch started = new CountDownLatch(THREADS);
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < THREADS; t++) {
@@ -90,7 +92,9 @@ class CallRaceTest {
             drain(futures, expected, violations, values, closed);
           };
       threads.add(
-          (index % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual()).name("caller-" + round + "-" + t).start(caller));
+          (index % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual())
+              .name("caller-" + round + "-" + t)
+              .start(caller));
     }
     started.await();
     Thread.sleep(5 + round % 20);
@@ -133,7 +137,8 @@ class CallRaceTest {
     return open;
   }
 
-  private static void check(Object value, Object expected, List<String> violations, AtomicLong values) {
+  private static void check(
+      Object value, Object expected, List<String> violations, AtomicLong values) {
     if (expected.equals(value)) {
       values.incrementAndGet();
     } else {

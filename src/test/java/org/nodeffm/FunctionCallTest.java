@@ -50,7 +50,8 @@ class FunctionCallTest {
 
   @Test
   void aReturnedPromiseIsAwaited() {
-    JsFunction later = node.function("(x) => new Promise((resolve) => setTimeout(() => resolve(x * 2), 20))");
+    JsFunction later =
+        node.function("(x) => new Promise((resolve) => setTimeout(() => resolve(x * 2), 20))");
     assertEquals(42, later.call(21).join());
     JsFunction async = node.function("async (x) => { await null; return { doubled: x * 2 }; }");
     assertEquals(Map.of("doubled", 8), async.invoke(4));
@@ -60,9 +61,11 @@ class FunctionCallTest {
   @Test
   void aThrownErrorHasItsNameMessageAndStack() {
     JsFunction thrower = node.function("function thrower(x) { return x.missing.field; }");
-    JavaScriptException e = assertInstanceOf(JavaScriptException.class, failureOf(thrower.call((Object) null)));
+    JavaScriptException e =
+        assertInstanceOf(JavaScriptException.class, failureOf(thrower.call((Object) null)));
     assertEquals("TypeError", e.name());
-    assertTrue(e.getMessage().startsWith("TypeError: Cannot read properties of null"), e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith("TypeError: Cannot read properties of null"), e.getMessage());
     assertTrue(e.jsStack().contains("at thrower ("), e.jsStack());
     JsObject error = assertInstanceOf(JsObject.class, e.thrown());
     assertEquals("TypeError", error.get("name").join());
@@ -86,14 +89,21 @@ class FunctionCallTest {
     assertEquals(42, e.thrown());
     assertEquals(null, e.name());
     JavaScriptException rejected =
-        assertInstanceOf(JavaScriptException.class, failureOf(node.evaluate("Promise.reject({ code: 7 })")));
-    assertEquals(Map.of("code", 7), ((JsObject) rejected.thrown()).get("code").thenApply(c -> Map.of("code", c)).join());
+        assertInstanceOf(
+            JavaScriptException.class, failureOf(node.evaluate("Promise.reject({ code: 7 })")));
+    assertEquals(
+        Map.of("code", 7),
+        ((JsObject) rejected.thrown()).get("code").thenApply(c -> Map.of("code", c)).join());
   }
 
   @Test
   void methodsAndPropertiesOfObjects() {
     JsObject counter =
-        (JsObject) node.evaluate("new (class { constructor() { this.n = 0; } add(k) { return this.n += k; } })()").join();
+        (JsObject)
+            node.evaluate(
+                    "new (class { constructor() { this.n = 0; } add(k) { return this.n += k; }"
+                        + " })()")
+                .join();
     assertEquals(5, counter.callMember("add", 5).join());
     assertEquals(7, counter.invokeMember("add", 2));
     assertEquals(7, counter.get("n").join());
@@ -104,7 +114,8 @@ class FunctionCallTest {
 
   @Test
   void functionRejectsWhatIsNotAFunction() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> node.function("42"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> node.function("42"));
     assertTrue(e.getMessage().contains("not a JavaScript function"), e.getMessage());
     assertThrows(JavaScriptException.class, () -> node.function("("));
   }
@@ -146,8 +157,7 @@ class FunctionCallTest {
     // Each virtual thread waits for a promise that only the next one's call settles: with 2000 of
     // them on a few carriers, a wait that pinned its carrier would stall them all.
     node.eval("globalThis.gates = new Map();");
-    JsFunction waitFor =
-        node.function("(i) => new Promise((resolve) => gates.set(i, resolve))");
+    JsFunction waitFor = node.function("(i) => new Promise((resolve) => gates.set(i, resolve))");
     JsFunction open = node.function("(i) => { const g = gates.get(i); if (g) g(i); return !!g; }");
     int count = 2000;
     try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {

@@ -36,18 +36,23 @@ class JavaCallbackTest {
         "describe",
         args -> {
           threads.add(Thread.currentThread());
-          return Map.of("count", args.length, "first", args[0], "sum", (Integer) args[1] + (Integer) args[2]);
+          return Map.of(
+              "count", args.length, "first", args[0], "sum", (Integer) args[1] + (Integer) args[2]);
         });
-    assertEquals(Map.of("count", 3, "first", "x", "sum", 5), node.evaluate("describe('x', 2, 3)").join());
+    assertEquals(
+        Map.of("count", 3, "first", "x", "sum", 5), node.evaluate("describe('x', 2, 3)").join());
     assertEquals("function", node.eval("typeof describe"));
-    assertTrue(threads.get(0).getName().startsWith("node-ffm-"), "runs on the loop thread: " + threads);
+    assertTrue(
+        threads.get(0).getName().startsWith("node-ffm-"), "runs on the loop thread: " + threads);
   }
 
   @Test
   void anAsyncJavaFunctionGivesAPromiseSettledByItsFuture() throws Exception {
     CompletableFuture<String> pending = new CompletableFuture<>();
-    node.expose("fetchUser", args -> pending.thenApply(name -> Map.of("id", args[0], "name", name)));
-    CompletableFuture<Object> result = node.evaluate("fetchUser(7).then((user) => `${user.id}:${user.name}`)");
+    node.expose(
+        "fetchUser", args -> pending.thenApply(name -> Map.of("id", args[0], "name", name)));
+    CompletableFuture<Object> result =
+        node.evaluate("fetchUser(7).then((user) => `${user.id}:${user.name}`)");
     Thread.sleep(50);
     assertTrue(!result.isDone(), "the promise waits for the Java future");
     Thread.ofPlatform().start(() -> pending.complete("Ada")).join(); // Completed on another thread.
@@ -107,7 +112,9 @@ class JavaCallbackTest {
   void aJavaScriptErrorThroughJavaKeepsItsType() {
     JsFunction range = node.function("() => { throw new RangeError('deep'); }");
     node.expose("viaJava", args -> range.invoke());
-    assertEquals("RangeError|deep", node.eval("try { viaJava(); } catch (e) { `${e.constructor.name}|${e.message}` }"));
+    assertEquals(
+        "RangeError|deep",
+        node.eval("try { viaJava(); } catch (e) { `${e.constructor.name}|${e.message}` }"));
   }
 
   @Test
@@ -129,17 +136,21 @@ class JavaCallbackTest {
         });
     assertEquals("returned", node.evaluate("tryToWait()").join());
     assertInstanceOf(IllegalStateException.class, blocking.get());
-    assertTrue(blocking.get().getMessage().contains("wait for itself"), blocking.get().getMessage());
+    assertTrue(
+        blocking.get().getMessage().contains("wait for itself"), blocking.get().getMessage());
     assertInstanceOf(IllegalStateException.class, join.get());
     assertInstanceOf(IllegalStateException.class, tsfnCall.get());
-    assertTrue(tsfnCall.get().getMessage().contains("event loop thread"), tsfnCall.get().getMessage());
+    assertTrue(
+        tsfnCall.get().getMessage().contains("event loop thread"), tsfnCall.get().getMessage());
     assertEquals(NapiStatus.OK, bounded.release());
   }
 
   @Test
   void aJavaFunctionPassedAsAnArgumentIsCallable() {
     JsFunction mapWith = node.function("(xs, f) => xs.map((x) => f(x))");
-    assertEquals(List.of("<1>", "<2>"), mapWith.invoke(List.of(1, 2), (JavaFunction) args -> "<" + args[0] + ">"));
+    assertEquals(
+        List.of("<1>", "<2>"),
+        mapWith.invoke(List.of(1, 2), (JavaFunction) args -> "<" + args[0] + ">"));
   }
 
   @Test
@@ -149,7 +160,8 @@ class JavaCallbackTest {
     for (int i = 0; i < 2000; i++) {
       use.invoke((JavaFunction) args -> "x");
     }
-    assertTrue(Handles.size() >= before + 1000, "the functions are held while JavaScript may call them");
+    assertTrue(
+        Handles.size() >= before + 1000, "the functions are held while JavaScript may call them");
     // V8 collects the functions and their finalizers release the handles, at the latest when the
     // environment is torn down.
     node.close();

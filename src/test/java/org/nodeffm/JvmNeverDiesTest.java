@@ -18,14 +18,18 @@ class JvmNeverDiesTest {
     Scripts.Result result =
         Scripts.run(
             Scripts.javaCommand(
-                List.of("-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=/dev/null"), NeverDiesMain.class, scenario),
+                List.of("-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=/dev/null"),
+                NeverDiesMain.class,
+                scenario),
             180);
     assertFalse(result.output().contains("A fatal error has been detected"), result.output());
     return result;
   }
 
   private static void assertLine(Scripts.Result result, String line) {
-    assertTrue(result.output().lines().anyMatch(line::equals), "no line \"" + line + "\" in:\n" + result.output());
+    assertTrue(
+        result.output().lines().anyMatch(line::equals),
+        "no line \"" + line + "\" in:\n" + result.output());
   }
 
   @Test
@@ -86,8 +90,12 @@ class JvmNeverDiesTest {
     assertLine(result, "heap limit below 512 MB: true"); // The default is gigabytes.
     assertLine(result, "same options, and none: function function");
     assertTrue(
-        result.output().contains("other options: Node.js options are per process, and this process already runs"
-            + " Node.js with [--expose-gc, --max-old-space-size=64], not [--max-old-space-size=512]"),
+        result
+            .output()
+            .contains(
+                "other options: Node.js options are per process, and this process already runs"
+                    + " Node.js with [--expose-gc, --max-old-space-size=64], not"
+                    + " [--max-old-space-size=512]"),
         result.output());
     assertLine(result, "map: true");
   }
@@ -96,7 +104,11 @@ class JvmNeverDiesTest {
   void aBadNodeOptionIsAClearError() throws Exception {
     Scripts.Result result = child("bad-node-option");
     assertEquals(0, result.exitCode(), result.output());
-    assertTrue(result.output().contains("refused: Node.js failed to initialise with options [--no-such-option]"), result.output());
+    assertTrue(
+        result
+            .output()
+            .contains("refused: Node.js failed to initialise with options [--no-such-option]"),
+        result.output());
     assertTrue(result.output().contains("--no-such-option"), result.output());
   }
 }

@@ -123,13 +123,23 @@ class LifecycleTest {
     long growthKb = rssAfter - rssAfterWarmUp;
     String report =
         String.format(
-            "%d start/close cycles in %.1f s (%.1f ms each); RSS after %d warm-up cycles %d MB, after"
-                + " the %d cycles %d MB: growth %d MB (%.1f KB per cycle); samples (MB): %s;"
+            "%d start/close cycles in %.1f s (%.1f ms each); RSS after %d warm-up cycles %d MB,"
+                + " after the %d cycles %d MB: growth %d MB (%.1f KB per cycle); samples (MB): %s;"
                 + " handles %d -> %d; threads %d -> %d%n",
-            cycles, seconds, seconds * 1000 / cycles, warmUp, rssAfterWarmUp / 1024, cycles,
-            rssAfter / 1024, growthKb / 1024, (double) growthKb / cycles,
+            cycles,
+            seconds,
+            seconds * 1000 / cycles,
+            warmUp,
+            rssAfterWarmUp / 1024,
+            cycles,
+            rssAfter / 1024,
+            growthKb / 1024,
+            (double) growthKb / cycles,
             java.util.Arrays.stream(samples).mapToObj(kb -> String.valueOf(kb / 1024)).toList(),
-            handlesAfterWarmUp, Handles.size(), threadsAfterWarmUp, Thread.getAllStackTraces().size());
+            handlesAfterWarmUp,
+            Handles.size(),
+            threadsAfterWarmUp,
+            Thread.getAllStackTraces().size());
     System.out.print(report);
     Path target = Scripts.repo().resolve("target");
     Files.createDirectories(target);
@@ -144,7 +154,8 @@ class LifecycleTest {
       JsFunction f = node.function("(x, o) => ({ x, n: o.list.length, s: JSON.stringify(o) })");
       node.expose("twice", args -> ((Integer) args[0]) * 2);
       Object result = f.invoke(i, java.util.Map.of("list", List.of(1, 2, 3)));
-      if (!(result instanceof java.util.Map<?, ?> map) || !Integer.valueOf(3).equals(map.get("n"))) {
+      if (!(result instanceof java.util.Map<?, ?> map)
+          || !Integer.valueOf(3).equals(map.get("n"))) {
         throw new AssertionError("cycle " + i + ": " + result);
       }
       if (!Integer.valueOf(2 * i).equals(node.evaluate("twice(" + i + ")").join())) {

@@ -41,7 +41,8 @@ class ModulesTest {
   void importAnEsModuleFromTheBaseDirectory() {
     JsObject stats = node.importModule("./stats.mjs").join();
     assertEquals(2.5, stats.invokeMember("mean", List.of(1, 2, 3, 4)));
-    assertEquals(List.of("HELLO A!", "HELLO B!"), stats.invokeMember("greetAll", List.of("a", "b")));
+    assertEquals(
+        List.of("HELLO A!", "HELLO B!"), stats.invokeMember("greetAll", List.of("a", "b")));
     assertEquals("stats", stats.get("default").join());
     assertEquals(3, node.evaluate("import('./sum.mjs').then((m) => m.sum([1, 2]))").join());
   }
@@ -56,17 +57,22 @@ class ModulesTest {
 
   @Test
   void aMissingModuleIsAJavaScriptException() {
-    JavaScriptException notFound = assertThrows(JavaScriptException.class, () -> node.require("./nope.cjs"));
-    assertTrue(notFound.getMessage().contains("Cannot find module './nope.cjs'"), notFound.getMessage());
+    JavaScriptException notFound =
+        assertThrows(JavaScriptException.class, () -> node.require("./nope.cjs"));
+    assertTrue(
+        notFound.getMessage().contains("Cannot find module './nope.cjs'"), notFound.getMessage());
     JavaScriptException esm =
-        assertInstanceOf(JavaScriptException.class, FunctionCallTest.failureOf(node.importModule("./nope.mjs")));
+        assertInstanceOf(
+            JavaScriptException.class, FunctionCallTest.failureOf(node.importModule("./nope.mjs")));
     assertTrue(esm.getMessage().contains("Cannot find module"), esm.getMessage());
   }
 
   @Test
   void theBaseDirectoryMustExist() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> NodeRuntime.builder().baseDirectory(modules.resolve("missing")));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> NodeRuntime.builder().baseDirectory(modules.resolve("missing")));
     assertTrue(e.getMessage().contains("not a directory"), e.getMessage());
   }
 }

@@ -33,14 +33,18 @@ final class NeverDiesMain {
       System.out.println(
           "caught in JS: "
               + node.eval(
-                  "function down(n) { return down(n + 1) + 1; }"
-                      + " try { down(0); 'no error' } catch (e) { e.constructor.name + ': ' + e.message }"));
+                  "function down(n) { return down(n + 1) + 1; } try { down(0); 'no error' } catch"
+                      + " (e) { e.constructor.name + ': ' + e.message }"));
       try {
         node.evaluate("(function f() { return f() + 1; })()").join();
       } catch (Exception e) {
         System.out.println("uncaught reaches Java: " + ((JavaScriptException) e.getCause()).name());
       }
-      System.out.println("depth: " + node.eval("let depth = 0; function count() { depth++; count(); } try { count() } catch {} depth"));
+      System.out.println(
+          "depth: "
+              + node.eval(
+                  "let depth = 0; function count() { depth++; count(); } try { count() } catch {}"
+                      + " depth"));
       System.out.println("still running: " + node.eval("1 + 1"));
     }
   }
@@ -58,8 +62,11 @@ final class NeverDiesMain {
           });
       System.out.println(
           "caught in JS: "
-              + node.eval("try { down(0); 'no error' } catch (e) { e.constructor.name + ': ' + e.message }"));
-      System.out.println("java frames: " + (javaFrames.get() > 100 ? "more than 100" : javaFrames.get()));
+              + node.eval(
+                  "try { down(0); 'no error' } catch (e) { e.constructor.name + ': ' + e.message"
+                      + " }"));
+      System.out.println(
+          "java frames: " + (javaFrames.get() > 100 ? "more than 100" : javaFrames.get()));
       try {
         down.invoke(0);
       } catch (JavaScriptException e) {
@@ -95,12 +102,14 @@ final class NeverDiesMain {
           args -> {
             throw new Exception("checked");
           });
-      node.expose("failsLater", args -> CompletableFuture.failedFuture(new OutOfMemoryError("async")));
+      node.expose(
+          "failsLater", args -> CompletableFuture.failedFuture(new OutOfMemoryError("async")));
       System.out.println(node.eval("try { throwsError() } catch (e) { e.message }"));
       System.out.println(node.eval("try { throwsChecked() } catch (e) { e.message }"));
       System.out.println(node.evaluate("failsLater().catch((e) => e.message)").join());
       node.eval("console.log('swallowed'); nodeffm.report(1, 2)");
-      node.eval("process.on('uncaughtException', () => {}); setTimeout(() => { throw new Error('x'); })");
+      node.eval(
+          "process.on('uncaughtException', () => {}); setTimeout(() => { throw new Error('x'); })");
       Thread.sleep(200);
       System.out.println("still running: " + node.eval("1 + 1"));
     }
@@ -110,7 +119,9 @@ final class NeverDiesMain {
   private static void mainReturnsWithRuntimesOpen() throws Exception {
     List<NodeRuntime> runtimes = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      NodeRuntime node = NodeRuntime.start("setInterval(() => { globalThis.ticks = (globalThis.ticks || 0) + 1; }, 1);");
+      NodeRuntime node =
+          NodeRuntime.start(
+              "setInterval(() => { globalThis.ticks = (globalThis.ticks || 0) + 1; }, 1);");
       runtimes.add(node);
       JsFunction work = node.function("(x) => ({ x, at: Date.now() })");
       Thread.ofPlatform()
@@ -132,17 +143,22 @@ final class NeverDiesMain {
 
   private static void systemExitWhileCalling() throws Exception {
     NodeRuntime node = NodeRuntime.start();
-    JsFunction slow = node.function("() => { const end = Date.now() + 5; while (Date.now() < end) {} return 1; }");
+    JsFunction slow =
+        node.function(
+            "() => { const end = Date.now() + 5; while (Date.now() < end) {} return 1; }");
     for (int t = 0; t < 4; t++) {
-      Thread.ofPlatform().daemon().start(() -> {
-        while (true) {
-          try {
-            slow.invoke();
-          } catch (RuntimeException e) {
-            // Closed at exit.
-          }
-        }
-      });
+      Thread.ofPlatform()
+          .daemon()
+          .start(
+              () -> {
+                while (true) {
+                  try {
+                    slow.invoke();
+                  } catch (RuntimeException e) {
+                    // Closed at exit.
+                  }
+                }
+              });
     }
     Thread.sleep(300);
     System.out.println("System.exit(0) while 4 threads call");
@@ -167,12 +183,16 @@ final class NeverDiesMain {
     try (NodeRuntime node =
         NodeRuntime.builder().nodeOptions("--expose-gc", "--max-old-space-size=64").start()) {
       System.out.println("gc: " + node.eval("typeof gc"));
-      long limit = ((Number) node.evaluate("require('v8').getHeapStatistics().heap_size_limit").join()).longValue();
+      long limit =
+          ((Number) node.evaluate("require('v8').getHeapStatistics().heap_size_limit").join())
+              .longValue();
       System.out.println("heap limit: " + limit / (1024 * 1024) + " MB");
       System.out.println("heap limit below 512 MB: " + (limit < 512L * 1024 * 1024));
-      try (NodeRuntime same = NodeRuntime.builder().nodeOptions("--expose-gc", "--max-old-space-size=64").start();
+      try (NodeRuntime same =
+              NodeRuntime.builder().nodeOptions("--expose-gc", "--max-old-space-size=64").start();
           NodeRuntime none = NodeRuntime.start()) {
-        System.out.println("same options, and none: " + same.eval("typeof gc") + " " + none.eval("typeof gc"));
+        System.out.println(
+            "same options, and none: " + same.eval("typeof gc") + " " + none.eval("typeof gc"));
       }
       try {
         NodeRuntime.builder().nodeOptions("--max-old-space-size=512").start();
@@ -180,7 +200,8 @@ final class NeverDiesMain {
       } catch (IllegalStateException e) {
         System.out.println("other options: " + e.getMessage());
       }
-      System.out.println("map: " + node.evaluate("({ ok: true })").join().equals(Map.of("ok", true)));
+      System.out.println(
+          "map: " + node.evaluate("({ ok: true })").join().equals(Map.of("ok", true)));
     }
   }
 

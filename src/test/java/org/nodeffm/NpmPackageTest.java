@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -21,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * Java.
  */
 class NpmPackageTest {
-  private static final List<String> FILES = List.of("package.json", "package-lock.json", "uses-yaml.mjs");
+  private static final List<String> FILES =
+      List.of("package.json", "package-lock.json", "uses-yaml.mjs");
   private static NodeRuntime node;
 
   @BeforeAll
@@ -33,7 +33,8 @@ class NpmPackageTest {
       try (InputStream in = NpmPackageTest.class.getResourceAsStream("/npm/" + file)) {
         byte[] content = in.readAllBytes();
         Path target = folder.resolve(file);
-        if (!Files.exists(target) || !java.util.Arrays.equals(content, Files.readAllBytes(target))) {
+        if (!Files.exists(target)
+            || !java.util.Arrays.equals(content, Files.readAllBytes(target))) {
           Files.write(target, content);
           changed = true;
         }
@@ -42,9 +43,19 @@ class NpmPackageTest {
     if (changed || !Files.isDirectory(folder.resolve("node_modules/argparse"))) {
       Scripts.Result npm =
           Scripts.run(
-              List.of("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefix", folder.toString()),
+              List.of(
+                  "npm",
+                  "ci",
+                  "--ignore-scripts",
+                  "--no-audit",
+                  "--no-fund",
+                  "--prefix",
+                  folder.toString()),
               600);
-      assertEquals(0, npm.exitCode(), "npm ci failed (is npm installed, and the registry reachable?):\n" + npm.output());
+      assertEquals(
+          0,
+          npm.exitCode(),
+          "npm ci failed (is npm installed, and the registry reachable?):\n" + npm.output());
     }
     node = NodeRuntime.builder().baseDirectory(folder).start();
   }
@@ -59,11 +70,16 @@ class NpmPackageTest {
   @Test
   void requireAnNpmPackageWithADependency() {
     JsObject yaml = assertInstanceOf(JsObject.class, node.require("js-yaml"));
-    Object document = yaml.invokeMember("load", "name: node-ffm\nthreads: [1, 2, 4]\nnested: { ok: true }\n");
-    assertEquals(Map.of("name", "node-ffm", "threads", List.of(1, 2, 4), "nested", Map.of("ok", true)), document);
+    Object document =
+        yaml.invokeMember("load", "name: node-ffm\nthreads: [1, 2, 4]\nnested: { ok: true }\n");
+    assertEquals(
+        Map.of("name", "node-ffm", "threads", List.of(1, 2, 4), "nested", Map.of("ok", true)),
+        document);
     assertEquals("b:\n  - x\n", yaml.invokeMember("dump", Map.of("b", List.of("x"))));
     // Its dependency was installed and is what it loads.
-    assertTrue(node.eval("require.resolve('argparse', { paths: [require.resolve('js-yaml')] })").contains("node_modules/argparse"));
+    assertTrue(
+        node.eval("require.resolve('argparse', { paths: [require.resolve('js-yaml')] })")
+            .contains("node_modules/argparse"));
   }
 
   @Test
@@ -78,7 +94,8 @@ class NpmPackageTest {
   void anInvalidDocumentIsAJavaScriptExceptionWithItsName() {
     JsObject yaml = (JsObject) node.require("js-yaml");
     JavaScriptException e =
-        org.junit.jupiter.api.Assertions.assertThrows(JavaScriptException.class, () -> yaml.invokeMember("load", "a: [1, 2"));
+        org.junit.jupiter.api.Assertions.assertThrows(
+            JavaScriptException.class, () -> yaml.invokeMember("load", "a: [1, 2"));
     assertEquals("YAMLException", e.name());
   }
 }

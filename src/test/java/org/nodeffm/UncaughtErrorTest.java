@@ -102,7 +102,9 @@ class UncaughtErrorTest {
   @Test
   void anErrorInACallFromJavaGoesToTheCallerNotTheListener() throws Exception {
     start();
-    assertInstanceOf(JavaScriptException.class, FunctionCallTest.failureOf(node.evaluate("throw new Error('x')")));
+    assertInstanceOf(
+        JavaScriptException.class,
+        FunctionCallTest.failureOf(node.evaluate("throw new Error('x')")));
     assertEquals("2", node.eval("1 + 1"));
     assertTrue(seen.isEmpty());
     assertTrue(node.isRunning());

@@ -38,8 +38,8 @@ class ValuesTest {
     // typeof, and for objects the constructor's name.
     describe =
         node.function(
-            "(x) => x === null ? 'null' : typeof x !== 'object' ? typeof x"
-                + " : Buffer.isBuffer(x) ? 'Buffer' : x.constructor ? x.constructor.name : 'null-prototype'");
+            "(x) => x === null ? 'null' : typeof x !== 'object' ? typeof x : Buffer.isBuffer(x) ?"
+                + " 'Buffer' : x.constructor ? x.constructor.name : 'null-prototype'");
   }
 
   @AfterAll
@@ -86,7 +86,8 @@ class ValuesTest {
 
   @Test
   void longsBeyondTwoToThe53AreBigIntsNeverRounded() {
-    for (long value : new long[] {1L << 53, -(1L << 53), (1L << 53) + 1, Long.MAX_VALUE, Long.MIN_VALUE}) {
+    for (long value :
+        new long[] {1L << 53, -(1L << 53), (1L << 53) + 1, Long.MAX_VALUE, Long.MIN_VALUE}) {
       assertEquals("bigint", jsType(value), "typeof for " + value);
       assertEquals(value, roundTrip(value), "round trip of " + value);
     }
@@ -107,7 +108,8 @@ class ValuesTest {
     assertEquals(Double.POSITIVE_INFINITY, roundTrip(Double.POSITIVE_INFINITY));
     Object negativeZero = roundTrip(-0.0);
     assertInstanceOf(Double.class, negativeZero);
-    assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits((Double) negativeZero));
+    assertEquals(
+        Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits((Double) negativeZero));
     assertEquals(3, roundTrip(3.0)); // An integral number is an Integer, whatever Java sent.
   }
 
@@ -150,14 +152,16 @@ class ValuesTest {
     assertArrayEquals(new byte[0], (byte[]) roundTrip(new byte[0]));
     assertEquals(6, node.function("(b) => b.length").invoke(bytes));
 
-    ByteBuffer heap = ByteBuffer.wrap("abcdef".getBytes(StandardCharsets.US_ASCII)).position(2).limit(5);
+    ByteBuffer heap =
+        ByteBuffer.wrap("abcdef".getBytes(StandardCharsets.US_ASCII)).position(2).limit(5);
     assertArrayEquals("cde".getBytes(StandardCharsets.US_ASCII), (byte[]) roundTrip(heap));
     assertEquals(2, heap.position(), "the buffer's position is left alone");
     ByteBuffer direct = ByteBuffer.allocateDirect(4).put(new byte[] {9, 8, 7, 6}).flip();
     assertArrayEquals(new byte[] {9, 8, 7, 6}, (byte[]) roundTrip(direct));
 
     try (Arena arena = Arena.ofShared()) {
-      MemorySegment segment = arena.allocateFrom(ValueLayout.JAVA_BYTE, (byte) 1, (byte) 2, (byte) 3);
+      MemorySegment segment =
+          arena.allocateFrom(ValueLayout.JAVA_BYTE, (byte) 1, (byte) 2, (byte) 3);
       assertArrayEquals(new byte[] {1, 2, 3}, (byte[]) roundTrip(segment));
       // A copy: JavaScript may keep it after the arena is gone.
       node.function("(b) => { globalThis.kept = b; }").invoke(segment);
@@ -165,7 +169,8 @@ class ValuesTest {
     assertEquals("1,2,3", node.eval("Array.from(kept).join()"));
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment confined = arena.allocate(3);
-      IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> roundTrip(confined));
+      IllegalArgumentException refused =
+          assertThrows(IllegalArgumentException.class, () -> roundTrip(confined));
       assertTrue(refused.getMessage().contains("confined arena"), refused.getMessage());
     }
     MemorySegment closed;
@@ -173,19 +178,25 @@ class ValuesTest {
       closed = arena.allocate(3);
     }
     MemorySegment gone = closed;
-    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> roundTrip(gone));
+    IllegalArgumentException refused =
+        assertThrows(IllegalArgumentException.class, () -> roundTrip(gone));
     assertTrue(refused.getMessage().contains("arena is closed"), refused.getMessage());
-    assertArrayEquals(new byte[] {1, 2, 3}, (byte[]) roundTrip(MemorySegment.ofArray(new byte[] {1, 2, 3})));
+    assertArrayEquals(
+        new byte[] {1, 2, 3}, (byte[]) roundTrip(MemorySegment.ofArray(new byte[] {1, 2, 3})));
   }
 
   @Test
   void arrayBuffersTypedArraysAndDataViewsAreByteArrays() {
-    assertArrayEquals(new byte[] {1, 2}, (byte[]) node.evaluate("new Uint8Array([1, 2]).buffer").join());
     assertArrayEquals(
-        new byte[] {3, 4}, (byte[]) node.evaluate("new Uint8Array([1, 2, 3, 4, 5]).subarray(2, 4)").join());
-    assertArrayEquals(new byte[] {1, 0, 2, 0}, (byte[]) node.evaluate("new Uint16Array([1, 2])").join());
+        new byte[] {1, 2}, (byte[]) node.evaluate("new Uint8Array([1, 2]).buffer").join());
     assertArrayEquals(
-        new byte[] {2, 3}, (byte[]) node.evaluate("new DataView(new Uint8Array([1, 2, 3, 4]).buffer, 1, 2)").join());
+        new byte[] {3, 4},
+        (byte[]) node.evaluate("new Uint8Array([1, 2, 3, 4, 5]).subarray(2, 4)").join());
+    assertArrayEquals(
+        new byte[] {1, 0, 2, 0}, (byte[]) node.evaluate("new Uint16Array([1, 2])").join());
+    assertArrayEquals(
+        new byte[] {2, 3},
+        (byte[]) node.evaluate("new DataView(new Uint8Array([1, 2, 3, 4]).buffer, 1, 2)").join());
     assertArrayEquals(new byte[] {104, 105}, (byte[]) node.evaluate("Buffer.from('hi')").join());
   }
 
@@ -195,7 +206,8 @@ class ValuesTest {
     assertEquals(instant, roundTrip(instant));
     assertEquals("Date", jsType(instant));
     assertEquals(Instant.EPOCH, roundTrip(new Date(0)));
-    assertEquals("2024-02-29T12:34:56.789Z", node.function("(d) => d.toISOString()").invoke(instant));
+    assertEquals(
+        "2024-02-29T12:34:56.789Z", node.function("(d) => d.toISOString()").invoke(instant));
   }
 
   @Test
@@ -211,9 +223,11 @@ class ValuesTest {
     assertEquals("Array", jsType(List.of()));
     assertEquals(List.of(1, "two", 3.5), roundTrip(new Object[] {1, "two", 3.5}));
     assertEquals(
-        "{\"name\":\"Ada\",\"age\":36,\"tags\":[\"math\",\"engines\"],\"nested\":{\"deep\":[{\"x\":1.5}]},\"nothing\":null}",
+        "{\"name\":\"Ada\",\"age\":36,\"tags\":[\"math\",\"engines\"],"
+            + "\"nested\":{\"deep\":[{\"x\":1.5}]},\"nothing\":null}",
         node.function("(m) => JSON.stringify(m)").invoke(map));
-    assertEquals(Map.of("a", 1), node.evaluate("Object.assign(Object.create(null), { a: 1 })").join());
+    assertEquals(
+        Map.of("a", 1), node.evaluate("Object.assign(Object.create(null), { a: 1 })").join());
     Object keys = node.evaluate("({ 1: 'one', b: 'bee', [Symbol('s')]: 'skipped' })").join();
     assertEquals(Map.of("1", "one", "b", "bee"), keys);
     assertEquals(List.of(List.of()), roundTrip(List.of(List.of())));
@@ -226,7 +240,8 @@ class ValuesTest {
     assertEquals(1, point.get("x").join());
     assertEquals(true, node.function("(a, b) => a === b").invoke(point, point));
     assertEquals("Point", jsType(point));
-    for (String expression : new String[] {"new Map()", "new Set()", "/re/", "new Error('e')", "Symbol('s')"}) {
+    for (String expression :
+        new String[] {"new Map()", "new Set()", "/re/", "new Error('e')", "Symbol('s')"}) {
       assertInstanceOf(JsObject.class, node.evaluate(expression).join(), expression);
     }
     JsFunction function = assertInstanceOf(JsFunction.class, node.evaluate("(a) => a * 2").join());
@@ -238,7 +253,9 @@ class ValuesTest {
   void javaFunctionsAreJavaScriptFunctions() {
     JavaFunction twice = args -> ((Integer) args[0]) * 2;
     assertEquals("function", jsType(twice));
-    assertEquals(List.of(2, 4, 6), node.function("(xs, f) => xs.map((x) => f(x))").invoke(List.of(1, 2, 3), twice));
+    assertEquals(
+        List.of(2, 4, 6),
+        node.function("(xs, f) => xs.map((x) => f(x))").invoke(List.of(1, 2, 3), twice));
   }
 
   @Test
@@ -251,7 +268,8 @@ class ValuesTest {
     assertTrue(keys.getMessage().contains("String keys"), keys.getMessage());
     List<Object> cycle = new ArrayList<>();
     cycle.add(cycle);
-    IllegalArgumentException cyclic = assertThrows(IllegalArgumentException.class, () -> roundTrip(cycle));
+    IllegalArgumentException cyclic =
+        assertThrows(IllegalArgumentException.class, () -> roundTrip(cycle));
     assertTrue(cyclic.getMessage().contains("nested deeper"), cyclic.getMessage());
     IllegalArgumentException jsCycle =
         assertThrows(
