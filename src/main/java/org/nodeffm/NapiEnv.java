@@ -9,6 +9,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import org.nodeffm.internal.bindings.NodeApi;
 import org.nodeffm.internal.bindings.napi_extended_error_info;
 
@@ -21,12 +22,50 @@ import org.nodeffm.internal.bindings.napi_extended_error_info;
  * <p>A call that fails with a JavaScript exception throws {@link JavaScriptException}; one that
  * fails because the runtime is stopping throws {@link RuntimeClosedException}.
  */
-final class NapiEnv implements AutoCloseable {
+final class NapiEnv implements AutoCloseable, SegmentAllocator {
   static final int OK = NodeApi.napi_ok();
+
+  /**
+   * A loop thread's scratch memory for the arguments and results of Node-API calls, so that a call
+   * allocates no native memory. Work nests on the loop thread (a call from JavaScript into Java
+   * inside a task), so it is a stack: each user takes what it needs on top and gives it back, in
+   * reverse order, when it is done. What does not fit comes from an arena of the user's own.
+   */
+  static final class Scratch {
+    private static final long SIZE = 64 * 1024;
+    private static final ThreadLocal<Scratch> OF_THREAD = ThreadLocal.withInitial(Scratch::new);
+
+    private final MemorySegment memory = Arena.ofAuto().allocate(SIZE, 16);
+    private long top;
+
+    static Scratch ofCurrentThread() {
+      return OF_THREAD.get();
+    }
+
+    long mark() {
+      return top;
+    }
+
+    void reset(long mark) {
+      top = mark;
+    }
+
+    /** Memory on top of the stack, or null if it does not fit. */
+    MemorySegment allocate(long byteSize, long byteAlignment) {
+      long start = (top + byteAlignment - 1) & -byteAlignment;
+      if (start + byteSize > SIZE) {
+        return null;
+      }
+      top = start + byteSize;
+      return memory.asSlice(start, byteSize);
+    }
+  }
 
   final NodeRuntime runtime;
   final MemorySegment env;
-  private final Arena arena = Arena.ofConfined();
+  private final Scratch scratch = Scratch.ofCurrentThread();
+  private final long mark = scratch.mark();
+  private Arena overflow;
 
   /** Set while a thrown value is converted, so that a second exception is not converted too. */
   boolean convertingException;
@@ -36,13 +75,25 @@ final class NapiEnv implements AutoCloseable {
     this.env = env;
   }
 
-  Arena arena() {
-    return arena;
+  /** Memory until {@link #close()}: on the loop thread's scratch stack if it fits. */
+  @Override
+  public MemorySegment allocate(long byteSize, long byteAlignment) {
+    MemorySegment memory = scratch.allocate(byteSize, byteAlignment);
+    if (memory != null) {
+      return memory;
+    }
+    if (overflow == null) {
+      overflow = Arena.ofConfined();
+    }
+    return overflow.allocate(byteSize, byteAlignment);
   }
 
   @Override
   public void close() {
-    arena.close();
+    scratch.reset(mark);
+    if (overflow != null) {
+      overflow.close();
+    }
   }
 
   // ---------------------------------------------------------------------------- creating values
@@ -99,7 +150,7 @@ final class NapiEnv implements AutoCloseable {
   /** A BigInt from its sign and magnitude as 64-bit words, least significant first. */
   MemorySegment bigInt(boolean negative, long[] words) {
     MemorySegment out = pointer();
-    MemorySegment data = arena.allocateFrom(JAVA_LONG, words.length == 0 ? new long[] {0} : words);
+    MemorySegment data = allocateFrom(JAVA_LONG, words.length == 0 ? new long[] {0} : words);
     check(
         NodeApi.napi_create_bigint_words(
             env, negative ? 1 : 0, Math.max(1, words.length), data, out),
@@ -112,8 +163,8 @@ final class NapiEnv implements AutoCloseable {
     MemorySegment out = pointer();
     MemorySegment chars =
         value.isEmpty()
-            ? arena.allocate(JAVA_CHAR)
-            : arena.allocateFrom(JAVA_CHAR, value.toCharArray());
+            ? allocate(JAVA_CHAR)
+            : allocateFrom(JAVA_CHAR, value.toCharArray());
     check(
         NodeApi.napi_create_string_utf16(env, chars, value.length(), out),
         "napi_create_string_utf16");
@@ -160,7 +211,7 @@ final class NapiEnv implements AutoCloseable {
     MemorySegment out = pointer();
     check(
         NodeApi.napi_create_function(
-            env, arena.allocateFrom(name), -1L, Upcalls.CALL, MemorySegment.ofAddress(data), out),
+            env, allocateFrom(name), -1L, Upcalls.CALL, MemorySegment.ofAddress(data), out),
         "napi_create_function");
     return out.get(ADDRESS, 0);
   }
@@ -228,27 +279,27 @@ final class NapiEnv implements AutoCloseable {
 
   /** The {@code napi_valuetype} of a value. */
   int typeOf(MemorySegment value) {
-    MemorySegment type = arena.allocate(JAVA_INT);
+    MemorySegment type = allocate(JAVA_INT);
     check(NodeApi.napi_typeof(env, value, type), "napi_typeof");
     return type.get(JAVA_INT, 0);
   }
 
   boolean boolValue(MemorySegment value) {
-    MemorySegment out = arena.allocate(JAVA_BOOLEAN);
+    MemorySegment out = allocate(JAVA_BOOLEAN);
     check(NodeApi.napi_get_value_bool(env, value, out), "napi_get_value_bool");
     return out.get(JAVA_BOOLEAN, 0);
   }
 
   double numberValue(MemorySegment value) {
-    MemorySegment out = arena.allocate(JAVA_DOUBLE);
+    MemorySegment out = allocate(JAVA_DOUBLE);
     check(NodeApi.napi_get_value_double(env, value, out), "napi_get_value_double");
     return out.get(JAVA_DOUBLE, 0);
   }
 
   /** The BigInt's value if it fits in a long, else null. */
   Long bigIntAsLong(MemorySegment value) {
-    MemorySegment out = arena.allocate(JAVA_LONG);
-    MemorySegment lossless = arena.allocate(JAVA_BOOLEAN);
+    MemorySegment out = allocate(JAVA_LONG);
+    MemorySegment lossless = allocate(JAVA_BOOLEAN);
     check(
         NodeApi.napi_get_value_bigint_int64(env, value, out, lossless),
         "napi_get_value_bigint_int64");
@@ -257,8 +308,8 @@ final class NapiEnv implements AutoCloseable {
 
   /** The BigInt's sign (element 0: 1 if negative) and magnitude words, least significant first. */
   long[] bigIntWords(MemorySegment value) {
-    MemorySegment sign = arena.allocate(JAVA_INT);
-    MemorySegment count = arena.allocate(JAVA_LONG);
+    MemorySegment sign = allocate(JAVA_INT);
+    MemorySegment count = allocate(JAVA_LONG);
     // With sign and words NULL, Node-API only counts the words.
     check(
         NodeApi.napi_get_value_bigint_words(
@@ -266,7 +317,7 @@ final class NapiEnv implements AutoCloseable {
         "napi_get_value_bigint_words");
     long n = count.get(JAVA_LONG, 0);
     count.set(JAVA_LONG, 0, Math.max(1, n));
-    MemorySegment words = arena.allocate(JAVA_LONG, Math.max(1, n));
+    MemorySegment words = allocate(JAVA_LONG, Math.max(1, n));
     check(
         NodeApi.napi_get_value_bigint_words(env, value, sign, count, words),
         "napi_get_value_bigint_words");
@@ -280,7 +331,7 @@ final class NapiEnv implements AutoCloseable {
 
   /** A string value's UTF-16 code units, exactly. */
   String stringValue(MemorySegment value) {
-    MemorySegment length = arena.allocate(JAVA_LONG);
+    MemorySegment length = allocate(JAVA_LONG);
     check(
         NodeApi.napi_get_value_string_utf16(env, value, MemorySegment.NULL, 0, length),
         "napi_get_value_string_utf16");
@@ -288,7 +339,7 @@ final class NapiEnv implements AutoCloseable {
     if (n == 0) {
       return "";
     }
-    MemorySegment chars = arena.allocate(JAVA_CHAR, n + 1);
+    MemorySegment chars = allocate(JAVA_CHAR, n + 1);
     check(
         NodeApi.napi_get_value_string_utf16(env, value, chars, n + 1, length),
         "napi_get_value_string_utf16");
@@ -309,31 +360,31 @@ final class NapiEnv implements AutoCloseable {
   }
 
   double dateValue(MemorySegment value) {
-    MemorySegment out = arena.allocate(JAVA_DOUBLE);
+    MemorySegment out = allocate(JAVA_DOUBLE);
     check(NodeApi.napi_get_date_value(env, value, out), "napi_get_date_value");
     return out.get(JAVA_DOUBLE, 0);
   }
 
   boolean isArray(MemorySegment value) {
-    MemorySegment out = arena.allocate(JAVA_BOOLEAN);
+    MemorySegment out = allocate(JAVA_BOOLEAN);
     check(NodeApi.napi_is_array(env, value, out), "napi_is_array");
     return out.get(JAVA_BOOLEAN, 0);
   }
 
   boolean isError(MemorySegment value) {
-    MemorySegment out = arena.allocate(JAVA_BOOLEAN);
+    MemorySegment out = allocate(JAVA_BOOLEAN);
     check(NodeApi.napi_is_error(env, value, out), "napi_is_error");
     return out.get(JAVA_BOOLEAN, 0);
   }
 
   boolean isPromise(MemorySegment value) {
-    MemorySegment out = arena.allocate(JAVA_BOOLEAN);
+    MemorySegment out = allocate(JAVA_BOOLEAN);
     check(NodeApi.napi_is_promise(env, value, out), "napi_is_promise");
     return out.get(JAVA_BOOLEAN, 0);
   }
 
   boolean isDate(MemorySegment value) {
-    MemorySegment out = arena.allocate(JAVA_BOOLEAN);
+    MemorySegment out = allocate(JAVA_BOOLEAN);
     check(NodeApi.napi_is_date(env, value, out), "napi_is_date");
     return out.get(JAVA_BOOLEAN, 0);
   }
@@ -343,9 +394,9 @@ final class NapiEnv implements AutoCloseable {
    * segment valid while the value is; null for other values.
    */
   MemorySegment bytesOf(MemorySegment value) {
-    MemorySegment is = arena.allocate(JAVA_BOOLEAN);
+    MemorySegment is = allocate(JAVA_BOOLEAN);
     MemorySegment data = pointer();
-    MemorySegment length = arena.allocate(JAVA_LONG);
+    MemorySegment length = allocate(JAVA_LONG);
     check(NodeApi.napi_is_arraybuffer(env, value, is), "napi_is_arraybuffer");
     if (is.get(JAVA_BOOLEAN, 0)) {
       check(
@@ -379,7 +430,7 @@ final class NapiEnv implements AutoCloseable {
   }
 
   long arrayLength(MemorySegment array) {
-    MemorySegment out = arena.allocate(JAVA_INT);
+    MemorySegment out = allocate(JAVA_INT);
     check(NodeApi.napi_get_array_length(env, array, out), "napi_get_array_length");
     return Integer.toUnsignedLong(out.get(JAVA_INT, 0));
   }
@@ -423,7 +474,7 @@ final class NapiEnv implements AutoCloseable {
   MemorySegment namedProperty(MemorySegment object, String key) {
     MemorySegment out = pointer();
     checkJs(
-        NodeApi.napi_get_named_property(env, object, arena.allocateFrom(key), out),
+        NodeApi.napi_get_named_property(env, object, allocateFrom(key), out),
         "napi_get_named_property");
     return out.get(ADDRESS, 0);
   }
@@ -443,7 +494,7 @@ final class NapiEnv implements AutoCloseable {
   }
 
   boolean strictEquals(MemorySegment a, MemorySegment b) {
-    MemorySegment out = arena.allocate(JAVA_BOOLEAN);
+    MemorySegment out = allocate(JAVA_BOOLEAN);
     check(NodeApi.napi_strict_equals(env, a, b, out), "napi_strict_equals");
     return out.get(JAVA_BOOLEAN, 0);
   }
@@ -452,7 +503,7 @@ final class NapiEnv implements AutoCloseable {
 
   /** Calls {@code function} with {@code receiver} as {@code this}. */
   MemorySegment call(MemorySegment receiver, MemorySegment function, MemorySegment... args) {
-    MemorySegment argv = arena.allocate(ADDRESS, Math.max(1, args.length));
+    MemorySegment argv = allocate(ADDRESS, Math.max(1, args.length));
     for (int i = 0; i < args.length; i++) {
       argv.setAtIndex(ADDRESS, i, args[i]);
     }
@@ -481,7 +532,7 @@ final class NapiEnv implements AutoCloseable {
     if (!runtime.isLoopRunning()) {
       return runtime.closedException();
     }
-    MemorySegment pending = arena.allocate(JAVA_BOOLEAN);
+    MemorySegment pending = allocate(JAVA_BOOLEAN);
     if (NodeApi.napi_is_exception_pending(env, pending) == OK && pending.get(JAVA_BOOLEAN, 0)) {
       MemorySegment exception = pointer();
       if (NodeApi.napi_get_and_clear_last_exception(env, exception) == OK) {
@@ -525,6 +576,6 @@ final class NapiEnv implements AutoCloseable {
   }
 
   private MemorySegment pointer() {
-    return arena.allocate(ADDRESS);
+    return allocate(ADDRESS);
   }
 }

@@ -227,7 +227,8 @@ public final class NodeRuntime implements AutoCloseable {
         binding.uncaught(error, origin, stops);
       });
       // The default loader for import() in scripts is all that resolves like a file in the base
-      // directory; Node.js warns once that it is experimental: not to the application.
+      // directory; Node.js warns once, at the first import, that it is experimental: not to the
+      // application.
       const emitWarning = process.emitWarning;
       process.emitWarning = (warning, ...rest) => {
         if (!String(warning).includes('USE_MAIN_CONTEXT_DEFAULT_LOADER')) {
@@ -235,6 +236,7 @@ public final class NodeRuntime implements AutoCloseable {
         }
       };
       const importModule = vm.runInThisContext('(specifier) => import(specifier)', options);
+      importModule('node:path').catch(() => {}); // Warns now, once (synchronously).
       process.emitWarning = emitWarning;
       const javaCause = Symbol('javaCause');
       binding.ready({
@@ -531,7 +533,7 @@ public final class NodeRuntime implements AutoCloseable {
                             + ")");
                   }
                   long handle = Handles.add(Boolean.FALSE); // Replaced below, once created.
-                  MemorySegment out = env.arena().allocate(ADDRESS);
+                  MemorySegment out = env.allocate(ADDRESS);
                   // One reference for the calling thread, one that ThreadSafeFunction holds while
                   // any Java thread does.
                   int status =
@@ -758,7 +760,7 @@ public final class NodeRuntime implements AutoCloseable {
       internalFunction(env, exports, "resolved", (e, self, args) -> settled(e, args, true));
       internalFunction(env, exports, "rejected", (e, self, args) -> settled(e, args, false));
       internalFunction(env, exports, "ready", this::started);
-      MemorySegment out = env.arena().allocate(ADDRESS);
+      MemorySegment out = env.allocate(ADDRESS);
       env.check(
           NodeApi.napi_create_threadsafe_function(
               napiEnv,
@@ -820,7 +822,7 @@ public final class NodeRuntime implements AutoCloseable {
   private <T> void runInline(Work<T> work, LoopFuture<T> result) {
     MemorySegment napiEnv = env;
     try (NapiEnv env = new NapiEnv(this, napiEnv)) {
-      MemorySegment scope = env.arena().allocate(ADDRESS);
+      MemorySegment scope = env.allocate(ADDRESS);
       env.check(NodeApi.napi_open_handle_scope(napiEnv, scope), "napi_open_handle_scope");
       try {
         work.run(env, result);

@@ -47,18 +47,19 @@ final class Upcalls {
   private Upcalls() {}
 
   private static MemorySegment call(MemorySegment env, MemorySegment info) {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment argc = arena.allocate(JAVA_LONG);
+    // Only the scratch memory of the loop thread: no runtime yet.
+    try (NapiEnv frame = new NapiEnv(null, env)) {
+      MemorySegment argc = frame.allocate(JAVA_LONG);
       argc.set(JAVA_LONG, 0, USUAL_ARGUMENTS);
-      MemorySegment argv = arena.allocate(ADDRESS, USUAL_ARGUMENTS);
-      MemorySegment thisArg = arena.allocate(ADDRESS);
-      MemorySegment data = arena.allocate(ADDRESS);
+      MemorySegment argv = frame.allocate(ADDRESS, USUAL_ARGUMENTS);
+      MemorySegment thisArg = frame.allocate(ADDRESS);
+      MemorySegment data = frame.allocate(ADDRESS);
       if (NodeApi.napi_get_cb_info(env, info, argc, argv, thisArg, data) != NapiEnv.OK) {
         return MemorySegment.NULL;
       }
       long count = argc.get(JAVA_LONG, 0);
       if (count > USUAL_ARGUMENTS) {
-        argv = arena.allocate(ADDRESS, count);
+        argv = frame.allocate(ADDRESS, count);
         if (NodeApi.napi_get_cb_info(env, info, argc, argv, thisArg, data) != NapiEnv.OK) {
           return MemorySegment.NULL;
         }

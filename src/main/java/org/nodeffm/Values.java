@@ -85,7 +85,7 @@ final class Values {
       case BigInteger b -> bigInt(env, b);
       case Character c -> env.string(String.valueOf(c));
       case CharSequence s -> env.string(s.toString());
-      case byte[] bytes -> env.bufferCopy(env.arena().allocateFrom(JAVA_BYTE, bytes));
+      case byte[] bytes -> env.bufferCopy(env.allocateFrom(JAVA_BYTE, bytes));
       case ByteBuffer buffer -> env.bufferCopy(nativeCopy(env, MemorySegment.ofBuffer(buffer)));
       case MemorySegment segment -> env.bufferCopy(nativeCopy(env, segment));
       case Instant instant -> env.date(instant.getEpochSecond() * 1000.0 + instant.getNano() / 1e6);
@@ -147,7 +147,7 @@ final class Values {
     if (segment.isNative()) {
       return segment;
     }
-    return env.arena()
+    return env
         .allocate(Math.max(1, segment.byteSize()))
         .copyFrom(segment)
         .asSlice(0, segment.byteSize());
