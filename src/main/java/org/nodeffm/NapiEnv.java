@@ -192,6 +192,18 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return out.get(ADDRESS, 0);
   }
 
+  /**
+   * A Buffer over {@code memory} itself (no copy), or null if Node.js refuses external buffers.
+   * The memory must outlive every JavaScript reference to the Buffer.
+   */
+  MemorySegment externalBuffer(MemorySegment memory) {
+    MemorySegment out = pointer();
+    int status =
+        NodeApi.napi_create_external_buffer(
+            env, memory.byteSize(), memory, MemorySegment.NULL, MemorySegment.NULL, out);
+    return status == OK ? out.get(ADDRESS, 0) : null;
+  }
+
   MemorySegment date(double epochMillis) {
     MemorySegment out = pointer();
     checkJs(NodeApi.napi_create_date(env, epochMillis, out), "napi_create_date");

@@ -28,7 +28,7 @@ import org.nodeffm.internal.bindings.NodeApi;
  *   Double, Float                  <-> number    (all other numbers, -0, NaN, +-Infinity -> Double)
  *   BigInteger                      -> BigInt    (BigInt -> Long if it fits, else BigInteger)
  *   String, CharSequence, Character <-> string   (UTF-16 code units exactly: any Unicode, \0)
- *   byte[], ByteBuffer, MemorySegment -> Buffer  (a copy: see below)
+ *   byte[], ByteBuffer, MemorySegment -> Buffer  (a copy, or shared: see below)
  *   byte[]                         <-  ArrayBuffer, Buffer, any typed array, DataView (a copy)
  *   Instant, Date                  <-> Date      (Date -> Instant)
  *   Map (String keys)              <-> plain object (prototype Object.prototype or null)
@@ -39,14 +39,20 @@ import org.nodeffm.internal.bindings.NodeApi;
  *   JsObject, JsFunction           <-  any other object, function, symbol
  * </pre>
  *
- * <p>Bytes are copied both ways: the Java heap moves arrays, and memory of an {@link
- * java.lang.foreign.Arena} can be freed by {@code close()} while JavaScript still holds a Buffer on
- * it, so sharing it would let Java crash the JVM; a copy is one {@code memcpy}. Nesting deeper than
- * {@value #MAX_DEPTH} levels (or a cycle) is an {@link IllegalArgumentException}.
+ * <p>Bytes are copied (one {@code memcpy}), except a writable {@link MemorySegment} of the global
+ * scope ({@code Arena.global()}, or native memory wrapped from its address with {@code
+ * MemorySegment.ofAddress(...).reinterpret(...)}), which JavaScript gets without a copy: its memory
+ * is never freed by Java, and the owner of a wrapped address keeps it alive, as the FFM API asks of
+ * it. Any other memory can move (the Java heap) or be freed by {@code Arena.close()} while
+ * JavaScript still holds the Buffer, and the FFM API cannot tell a direct ByteBuffer or an
+ * automatic arena's segment apart from one an arena may free: sharing it would let Java crash the
+ * JVM. JavaScript bytes come to Java as a copy. Nesting deeper than {@value #MAX_DEPTH} levels (or
+ * a cycle) is an {@link IllegalArgumentException}.
  */
 final class Values {
   static final int MAX_DEPTH = 200;
   static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
+  private static final MemorySegment.Scope GLOBAL_SCOPE = java.lang.foreign.Arena.global().scope();
 
   private static final int UNDEFINED = NodeApi.napi_undefined();
   private static final int NULL = NodeApi.napi_null();
@@ -87,7 +93,7 @@ final class Values {
       case CharSequence s -> env.string(s.toString());
       case byte[] bytes -> env.bufferCopy(env.allocateFrom(JAVA_BYTE, bytes));
       case ByteBuffer buffer -> env.bufferCopy(nativeCopy(env, MemorySegment.ofBuffer(buffer)));
-      case MemorySegment segment -> env.bufferCopy(nativeCopy(env, segment));
+      case MemorySegment segment -> buffer(env, segment);
       case Instant instant -> env.date(instant.getEpochSecond() * 1000.0 + instant.getNano() / 1e6);
       case Date date -> env.date(date.getTime());
       case Map<?, ?> map -> {
@@ -131,6 +137,25 @@ final class Values {
       words[i] = magnitude.shiftRight(64 * i).longValue();
     }
     return env.bigInt(value.signum() < 0, words);
+  }
+
+  /**
+   * A Buffer for a segment: over the segment's own memory if it has the global scope ({@code
+   * Arena.global()}, or native memory wrapped from its address: its owner keeps it alive, as the
+   * FFM API requires) and is writable; a copy of it for any other segment, whose memory the GC or
+   * an {@code Arena.close()} may move or free while JavaScript holds the Buffer.
+   */
+  private static MemorySegment buffer(NapiEnv env, MemorySegment segment) {
+    if (segment.isNative()
+        && !segment.isReadOnly()
+        && segment.byteSize() > 0
+        && segment.scope().equals(GLOBAL_SCOPE)) {
+      MemorySegment shared = env.externalBuffer(segment);
+      if (shared != null) {
+        return shared;
+      }
+    }
+    return env.bufferCopy(nativeCopy(env, segment));
   }
 
   /** Native memory with the segment's bytes: the segment itself if native, else a copy. */

@@ -186,6 +186,26 @@ class ValuesTest {
   }
 
   @Test
+  void globalMemoryIsSharedOtherMemoryCopied() {
+    JsFunction write = node.function("(b) => { b[0] = 42; b[b.length - 1] = 7; return b.length; }");
+    MemorySegment global = Arena.global().allocate(4); // Never freed: 4 bytes for the test run.
+    assertEquals(4, write.invoke(global));
+    assertEquals(42, global.get(ValueLayout.JAVA_BYTE, 0), "JavaScript wrote into Java's memory");
+    assertEquals(7, global.get(ValueLayout.JAVA_BYTE, 3));
+    try (Arena arena = Arena.ofShared()) {
+      MemorySegment own = arena.allocate(4);
+      assertEquals(4, write.invoke(own));
+      assertEquals(0, own.get(ValueLayout.JAVA_BYTE, 0), "a copy: Java's memory is unchanged");
+    }
+    global.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
+    assertEquals(4, write.invoke(global.asReadOnly()));
+    assertEquals(1, global.get(ValueLayout.JAVA_BYTE, 0), "a read-only segment is copied");
+    byte[] array = new byte[4];
+    write.invoke(array);
+    assertEquals(0, array[0]);
+  }
+
+  @Test
   void arrayBuffersTypedArraysAndDataViewsAreByteArrays() {
     assertArrayEquals(
         new byte[] {1, 2}, (byte[]) node.evaluate("new Uint8Array([1, 2]).buffer").join());

@@ -4183,6 +4183,69 @@ public class NodeApi {
         return napi_tsfn_blocking;
     }
 
+    private static class napi_create_external_buffer {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_LONG,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("napi_create_external_buffer");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status napi_create_external_buffer(napi_env env, size_t length, void *data, node_api_basic_finalize finalize_cb, void *finalize_hint, napi_value *result)
+     * }
+     */
+    public static FunctionDescriptor napi_create_external_buffer$descriptor() {
+        return napi_create_external_buffer.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status napi_create_external_buffer(napi_env env, size_t length, void *data, node_api_basic_finalize finalize_cb, void *finalize_hint, napi_value *result)
+     * }
+     */
+    public static MethodHandle napi_create_external_buffer$handle() {
+        return napi_create_external_buffer.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status napi_create_external_buffer(napi_env env, size_t length, void *data, node_api_basic_finalize finalize_cb, void *finalize_hint, napi_value *result)
+     * }
+     */
+    public static MemorySegment napi_create_external_buffer$address() {
+        return napi_create_external_buffer.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status napi_create_external_buffer(napi_env env, size_t length, void *data, node_api_basic_finalize finalize_cb, void *finalize_hint, napi_value *result)
+     * }
+     */
+    public static int napi_create_external_buffer(MemorySegment env, long length, MemorySegment data, MemorySegment finalize_cb, MemorySegment finalize_hint, MemorySegment result) {
+        var mh$ = napi_create_external_buffer.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("napi_create_external_buffer", env, length, data, finalize_cb, finalize_hint, result);
+            }
+            return (int)mh$.invokeExact(env, length, data, finalize_cb, finalize_hint, result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class napi_create_buffer_copy {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             NodeApi.C_INT,
