@@ -63,8 +63,16 @@ public final class ThreadSafeFunction {
     }
 
     final Thread thread = Thread.currentThread();
-    final MemorySegment contextResult = Arena.ofAuto().allocate(ADDRESS);
+    private MemorySegment contextResult;
     private long count;
+
+    /** Where {@code napi_get_threadsafe_function_context} writes; made on first use. */
+    MemorySegment contextResult() {
+      if (contextResult == null) {
+        contextResult = Arena.ofAuto().allocate(ADDRESS);
+      }
+      return contextResult;
+    }
 
     /** By the owning thread. */
     long count() {
@@ -186,8 +194,12 @@ public final class ThreadSafeFunction {
         state.getAndDecrement();
         return false;
       }
-      while (state.get() != 1) {
-        Thread.onSpinWait();
+      for (int spins = 0; state.get() != 1; spins++) {
+        if (spins < 1000) {
+          Thread.onSpinWait();
+        } else {
+          Thread.yield(); // A caller was descheduled inside its call: let it finish.
+        }
       }
       return true;
     }
@@ -364,12 +376,13 @@ public final class ThreadSafeFunction {
   public long context() {
     Lease mine = requireReference("context");
     try {
-      int status = NodeApi.napi_get_threadsafe_function_context(handle, mine.contextResult);
+      MemorySegment result = mine.contextResult();
+      int status = NodeApi.napi_get_threadsafe_function_context(handle, result);
       if (status != OK) {
         throw new IllegalStateException(
             "napi_get_threadsafe_function_context returned " + NapiStatus.of(status));
       }
-      return mine.contextResult.get(ADDRESS, 0).address();
+      return result.get(ADDRESS, 0).address();
     } finally {
       Reference.reachabilityFence(this);
     }
