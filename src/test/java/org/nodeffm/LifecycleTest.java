@@ -25,8 +25,16 @@ class LifecycleTest {
   void fourRuntimesAtOnceEachWithItsOwnLoopThread() throws Exception {
     List<NodeRuntime> runtimes = new ArrayList<>();
     try {
-      for (int i = 0; i < 4; i++) {
-        runtimes.add(NodeRuntime.start("globalThis.id = " + i + ";"));
+      // Started at once, from four threads.
+      try (ExecutorService starters = Executors.newFixedThreadPool(4)) {
+        List<Future<NodeRuntime>> started = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+          String bootstrap = "globalThis.id = " + i + ";";
+          started.add(starters.submit(() -> NodeRuntime.start(bootstrap)));
+        }
+        for (Future<NodeRuntime> runtime : started) {
+          runtimes.add(runtime.get(60, TimeUnit.SECONDS));
+        }
       }
       Set<String> loopThreads = new HashSet<>();
       for (NodeRuntime node : runtimes) {
