@@ -39,6 +39,26 @@ class BadInputTest {
   }
 
   @Test
+  void nullsToTheValueApiAreRejected() {
+    assertThrows(NullPointerException.class, () -> node.evaluate(null));
+    assertThrows(NullPointerException.class, () -> node.function(null));
+    assertThrows(NullPointerException.class, () -> node.require(null));
+    assertThrows(NullPointerException.class, () -> node.importModule(null));
+    assertThrows(NullPointerException.class, () -> node.expose(null, args -> 1));
+    assertThrows(NullPointerException.class, () -> node.expose("f", null));
+    assertThrows(NullPointerException.class, () -> NodeRuntime.builder().stdout(null));
+    assertThrows(NullPointerException.class, () -> NodeRuntime.builder().baseDirectory(null));
+    assertThrows(NullPointerException.class, () -> NodeRuntime.builder().nodeOptions((String) null));
+    assertThrows(IllegalArgumentException.class, () -> NodeRuntime.builder().nodeOptions(""));
+    JsFunction identity = node.function("(x) => x");
+    assertThrows(NullPointerException.class, () -> identity.get(null));
+    assertThrows(NullPointerException.class, () -> identity.callMember(null));
+    // A null argument array is one null argument, as with any varargs method.
+    assertEquals(null, identity.invoke((Object[]) null));
+    assertEquals("3", node.eval("1 + 2")); // Nothing was lost.
+  }
+
+  @Test
   void badJavaScriptIsAJavaException() {
     JavaScriptException thrown =
         assertThrows(JavaScriptException.class, () -> node.eval("throw new Error('boom')"));
