@@ -12,7 +12,8 @@
 int main(int argc, char** argv) {
   argv = uv_setup_args(argc, argv);
   std::vector<std::string> args(argv, argv + argc);
-  std::unique_ptr<node::InitializationResult> init =
+  // A unique_ptr up to Node 20, a shared_ptr from Node 22 on.
+  auto init =
       node::InitializeOncePerProcess(
           args,
           {node::ProcessInitializationFlags::kNoInitializeV8,
