@@ -112,7 +112,7 @@ public final class NativeLibraries {
       if ("sid".equals(userland)) {
         message
             .append(" and the shared libraries of Debian sid, where it was built; run the JVM in")
-            .append(" that userland (libnode-build/java in the node-ffm repository does), or build")
+            .append(" that userland (libnode-build/bin/java in the node-ffm repository does), or build")
             .append(" libnode on this system: libnode-build/build --node-version ")
             .append(facts.getProperty("node.version", "X.Y.Z"));
       }
