@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Scenarios that would crash a JVM if the library got them wrong, run in child JVMs by {@link
- * JvmNeverDiesTest} (with the JVM's default {@code -Xss}). Each prints what it saw, one fact per
+ * JvmNeverDiesIT} (with the JVM's default {@code -Xss}). Each prints what it saw, one fact per
  * line, and ends normally unless it says otherwise.
  */
 final class NeverDiesMain {

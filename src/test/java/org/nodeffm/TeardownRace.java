@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * One round of the teardown race: Java threads use all four operations of a thread-safe function
  * while its {@link NodeRuntime} is closed. Run in-process by {@link TeardownRaceTest} (patched
- * libnode) and as the main class of the child JVMs of {@link StockRaceTest}.
+ * libnode) and as the main class of the child JVMs of {@link FlavourRaceIT}.
  */
 final class TeardownRace {
   static final int THREADS = 8;

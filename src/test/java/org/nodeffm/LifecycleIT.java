@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Several runtimes at once, closing under load and from inside, and many start/close cycles. */
-class LifecycleTest {
+class LifecycleIT {
   @Test
   void fourRuntimesAtOnceEachWithItsOwnLoopThread() throws Exception {
     List<NodeRuntime> runtimes = new ArrayList<>();

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * with the JVM's default thread stack size: deep recursion, exceptions thrown by Java code called
  * from native code, the JVM exiting while runtimes run, Node.js options.
  */
-class JvmNeverDiesTest {
+class JvmNeverDiesIT {
   private static Scripts.Result child(String scenario) throws IOException, InterruptedException {
     Scripts.Result result =
         Scripts.run(
