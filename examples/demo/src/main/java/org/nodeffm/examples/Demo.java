@@ -31,7 +31,7 @@ public final class Demo {
     System.out.println("Node.js " + node.eval("process.version") + " from " + node.libnode());
 
     // A Java lambda JavaScript calls (on the event loop thread).
-    node.expose("discountFor", customer -> ((String) customer).startsWith("VIP") ? 0.1 : 0.0);
+    node.expose("discountFor", arguments -> ((String) arguments[0]).startsWith("VIP") ? 0.1 : 0.0);
     // A JavaScript function: a String and a Map in, a Map out.
     JsFunction price =
         node.function(
