@@ -647,7 +647,8 @@ public final class NodeRuntime implements AutoCloseable {
    * queue's shared reference (no lock; the queue is unbounded, so the caller never waits).
    */
   <T> LoopFuture<T> submit(Work<T> work) {
-    LoopFuture<T> result = new LoopFuture<>(loopThread);
+    // Completed with RuntimeClosedException once the runtime begins to stop (see LoopFuture).
+    LoopFuture<T> result = new LoopFuture<>(loopThread, this);
     ThreadSafeFunction tasksQueue = queue;
     if (Thread.currentThread() == loopThread) {
       if (tasksQueue == null || !isLoopRunning()) {
