@@ -18,10 +18,12 @@ import java.util.concurrent.TimeoutException;
  * V8 to terminate JavaScript, which V8 does at the next function entry or loop iteration; Node.js
  * code that sees the mark first returns with neither a value nor an exception (vm's {@code
  * runInContext}, through {@code ContextifyScript::EvalMachine}, returns {@code undefined}), and the
- * JavaScript that called it goes on with {@code undefined}, or throws because of it. The runtime
- * clears its running flags before it calls {@code node::Stop} (as {@code process.exit()} does
- * before it stops the environment), and stopping is one way, so a work that saw the mark sees the
- * runtime stopped when it completes its future, after the JavaScript it ran.
+ * JavaScript that called it goes on with {@code undefined}, or throws because of it. A Java
+ * function that fails because of the close returns {@code undefined} too: its exception is not
+ * thrown into JavaScript that is being stopped. The runtime clears its running flags before it
+ * calls {@code node::Stop} (as {@code process.exit()} does before it stops the environment), and
+ * stopping is one way, so a work that saw the mark sees the runtime stopped when it completes its
+ * future, after the JavaScript it ran.
  */
 final class LoopFuture<T> extends CompletableFuture<T> {
   private final Thread loopThread;
