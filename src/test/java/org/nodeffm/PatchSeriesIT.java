@@ -18,10 +18,14 @@ class PatchSeriesIT {
     assertEquals(0, result.exitCode(), result.output());
   }
 
-  /** clang-format and cpplint on the C/C++ changes, ESLint on the JavaScript tests. */
+  /**
+   * clang-format and cpplint on the C/C++ changes, ESLint on the JavaScript tests; in the sid
+   * userland, whose cpplint is pinned (libnode-build/node.properties, sid.packages).
+   */
   @Test
   void changesFollowNodeStyle() throws IOException, InterruptedException {
-    Scripts.Result result = Scripts.run(List.of("patches/check-style"), 600);
+    Scripts.Result result =
+        Scripts.run(List.of("libnode-build/in-chroot", "sid", "patches/check-style"), 600);
     assertEquals(0, result.exitCode(), result.output());
   }
 
