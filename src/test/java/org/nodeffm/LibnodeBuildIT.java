@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -26,5 +27,16 @@ class LibnodeBuildIT {
     for (String flavour : List.of("stock", "upstream", "patched")) {
       assertTrue(smoke.output().contains(flavour + ": embedded Node.js v"), smoke.output());
     }
+  }
+
+  /** libnode-build/DEPENDENCIES.md carries the table static-deps generates from node.properties. */
+  @Test
+  void theDependencyTableMatchesNodeProperties() throws IOException, InterruptedException {
+    Scripts.Result table = Scripts.run(List.of("libnode-build/static-deps", "--table"), 60);
+    assertEquals(0, table.exitCode(), table.output());
+    String document = Files.readString(Scripts.repo().resolve("libnode-build/DEPENDENCIES.md"));
+    assertTrue(document.contains(table.output()),
+        "libnode-build/DEPENDENCIES.md does not contain `libnode-build/static-deps --table`:\n"
+            + table.output());
   }
 }
