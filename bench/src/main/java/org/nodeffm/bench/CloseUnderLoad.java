@@ -9,8 +9,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 import org.nodeffm.CallMode;
 import org.nodeffm.JsFunction;
 import org.nodeffm.NapiStatus;
@@ -20,9 +22,10 @@ import org.nodeffm.ThreadSafeFunction;
 
 /**
  * Measurement 3, close under load, one round per JVM (bench/run starts many and counts how each
- * ended): {@value #THREADS} threads call a JavaScript function of a runtime as fast as they can;
- * after {@value #LOAD_MILLIS} ms the main thread closes the runtime; every caller must then stop
- * with the peer's "closed" signal and the JVM exit 0.
+ * ended): {@value #THREADS} threads call a runtime as fast as they can, alternately a JavaScript
+ * function ({@code echo(n)}) and a script ({@code "n"}), the same on every runtime; after {@value
+ * #LOAD_MILLIS} ms the main thread closes the runtime; every caller must then stop with the
+ * runtime's "closed" signal and the JVM exit 0.
  *
  * <pre>
  * java ... org.nodeffm.bench.CloseUnderLoad node-ffm patched|stock [tsfn]
@@ -30,9 +33,16 @@ import org.nodeffm.ThreadSafeFunction;
  * java ... org.nodeffm.bench.CloseUnderLoad graaljs   (with GraalJS on the module path)
  * </pre>
  *
- * Prints one line {@code RESULT {json}}. Exit 0: every caller saw the close and stopped; 2: a
- * caller failed in another way, or before the close; 3: callers still running 20 s after the
- * close. A crash (signal) or a hang is what bench/run sees from outside.
+ * Every result is checked the same way on every path: a call gives {@code n}, or throws the
+ * runtime's "closed" signal once the close began (node-ffm: {@link RuntimeClosedException}; the
+ * peers: any exception); any other value is a wrong value, counted ({@code wrongValues}) and the
+ * end of its caller, any other exception a failure. For thread-safe function calls the status is
+ * the result: {@code OK}, {@code QUEUE_FULL} or {@code CLOSING}.
+ *
+ * <p>Prints one line {@code RESULT {json}}. Exit 0: every caller saw the close and stopped, and
+ * every value was right; 2: a wrong value, or a caller failed in another way, or before the close;
+ * 3: callers still running 20 s after the close. A crash (signal) or a hang is what bench/run sees
+ * from outside.
  */
 public final class CloseUnderLoad {
   static final int THREADS = 4;
@@ -40,6 +50,7 @@ public final class CloseUnderLoad {
 
   private final AtomicBoolean closing = new AtomicBoolean();
   private final LongAdder calls = new LongAdder();
+  private final LongAdder wrongValues = new LongAdder();
   private final Map<String, Integer> endings = new ConcurrentHashMap<>();
   private final LongAdder failures = new LongAdder();
 
@@ -48,13 +59,20 @@ public final class CloseUnderLoad {
     String run(int index) throws Exception;
   }
 
+  /** One call of {@code n} on one path; returns what JavaScript gave back. */
+  interface Call {
+    Object call(int n) throws Exception;
+  }
+
   public static void main(String[] args) throws Exception {
     String peer = args[0];
     CloseUnderLoad round = new CloseUnderLoad();
     int exit =
         switch (peer) {
           case "node-ffm" ->
-              args.length > 2 && args[2].equals("tsfn") ? round.nodeFfmTsfn(args[1]) : round.nodeFfm(args[1]);
+              args.length > 2 && args[2].equals("tsfn")
+                  ? round.nodeFfmTsfn(args[1])
+                  : round.nodeFfm(args[1]);
           case "javet" -> round.javet();
           case "graaljs" -> GraalJs.run(round);
           default -> throw new IllegalArgumentException(peer);
@@ -62,30 +80,60 @@ public final class CloseUnderLoad {
     System.exit(exit);
   }
 
-  /** JsFunction calls with results, as the peers' calls: each caller stops at RuntimeClosedException. */
+  /**
+   * Calls until the first that does not give {@code n}: alternately {@code function} and {@code
+   * script}. Returns the ending: the simple name of the runtime's "closed" signal, once the close
+   * began, or a wrong value (counted); throws any other exception.
+   */
+  private Caller alternating(Call function, Call script, Predicate<Throwable> closedSignal) {
+    return index -> {
+      for (int n = 0; ; n = (n + 1) & 0xffff) {
+        boolean isScript = (n & 1) == 1;
+        Object result;
+        try {
+          result = (isScript ? script : function).call(n);
+        } catch (Exception e) {
+          Throwable cause =
+              e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+          if (closing.get() && closedSignal.test(cause)) {
+            return cause.getClass().getSimpleName();
+          }
+          throw e;
+        }
+        if (!(result instanceof Integer value) || value != n) {
+          return wrongValue(isScript ? "script" : "function", n, result);
+        }
+        calls.increment();
+      }
+    };
+  }
+
+  /** Counts a wrong value; the caller's ending. */
+  private String wrongValue(String path, Object expected, Object result) {
+    wrongValues.increment();
+    System.out.println(
+        "WRONG VALUE "
+            + path
+            + ": expected "
+            + expected
+            + ", got "
+            + result
+            + (closing.get() ? " (after close began)" : " (before close)"));
+    System.out.flush(); // A round that crashes later prints no RESULT: bench/summarize reads this.
+    return "wrong value " + (closing.get() ? "after" : "before") + " close (" + path + ")";
+  }
+
+  /** JsFunction.invoke and NodeRuntime.evaluate, waiting for each result. */
   private int nodeFfm(String flavour) throws Exception {
     Node.useFlavour(flavour);
     NodeRuntime runtime = NodeRuntime.start();
     JsFunction echo = runtime.function("(n) => n");
     return load(
         "node-ffm-" + flavour,
-        index -> {
-          for (int n = 0; ; n = (n + 1) & 0xffff) {
-            Object result;
-            try {
-              result = echo.invoke(n);
-            } catch (RuntimeClosedException e) {
-              if (closing.get()) {
-                return "RuntimeClosedException";
-              }
-              throw e;
-            }
-            if (!(result instanceof Integer value) || value != n) {
-              throw new IllegalStateException("echo(" + n + ") gave " + result);
-            }
-            calls.increment();
-          }
-        },
+        alternating(
+            echo::invoke,
+            n -> runtime.evaluate(Integer.toString(n)).get(),
+            RuntimeClosedException.class::isInstance),
         runtime::close);
   }
 
@@ -107,7 +155,9 @@ public final class CloseUnderLoad {
                 } else if (status == NapiStatus.CLOSING) {
                   return "CLOSING";
                 } else if (status != NapiStatus.QUEUE_FULL) {
-                  throw new IllegalStateException("call returned " + status);
+                  function.release();
+                  return wrongValue(
+                      "thread-safe function call", "OK, QUEUE_FULL or CLOSING", status);
                 }
               }
             },
@@ -125,26 +175,10 @@ public final class CloseUnderLoad {
     }
     return load(
         "javet",
-        index -> {
-          for (int n = 0; ; n = (n + 1) & 0xffff) {
-            Integer result;
-            try {
-              result = echo.callInteger(null, n);
-            } catch (Exception e) {
-              if (closing.get()) {
-                return e.getClass().getSimpleName();
-              }
-              throw e;
-            }
-            if (result == null || result != n) {
-              if (closing.get()) {
-                return "wrong result after close";
-              }
-              throw new IllegalStateException("echo(" + n + ") gave " + result);
-            }
-            calls.increment();
-          }
-        },
+        alternating(
+            n -> echo.callInteger(null, n),
+            n -> runtime.getExecutor(Integer.toString(n)).executeInteger(),
+            anyException -> true),
         runtime::close);
   }
 
@@ -153,28 +187,21 @@ public final class CloseUnderLoad {
     static int run(CloseUnderLoad round) throws Exception {
       org.graalvm.polyglot.Context context = org.graalvm.polyglot.Context.create("js");
       org.graalvm.polyglot.Value echo = context.eval("js", "(n) => n");
+      // A context allows one thread at a time: the callers take turns.
       return round.load(
           "graaljs",
-          index -> {
-            for (int n = 0; ; n = (n + 1) & 0xffff) {
-              int result;
-              try {
-                // A context allows one thread at a time: the callers take turns.
+          round.alternating(
+              n -> {
                 synchronized (context) {
-                  result = echo.execute(n).asInt();
+                  return echo.execute(n).asInt();
                 }
-              } catch (Exception e) {
-                if (round.closing.get()) {
-                  return e.getClass().getSimpleName();
+              },
+              n -> {
+                synchronized (context) {
+                  return context.eval("js", Integer.toString(n)).asInt();
                 }
-                throw e;
-              }
-              if (result != n) {
-                throw new IllegalStateException("echo(" + n + ") gave " + result);
-              }
-              round.calls.increment();
-            }
-          },
+              },
+              anyException -> true),
           () -> context.close(true));
     }
   }
@@ -227,10 +254,13 @@ public final class CloseUnderLoad {
     json.append(", \"closeMillis\": ").append(String.format("%.3f", closeMillis));
     json.append(", \"stillRunning\": ").append(stillRunning);
     json.append(", \"failures\": ").append(failures.sum());
+    json.append(", \"wrongValues\": ").append(wrongValues.sum());
     json.append(", \"endings\": {");
     String separator = "";
     for (Map.Entry<String, Integer> e : new TreeMap<>(endings).entrySet()) {
-      json.append(separator).append('"').append(e.getKey().replace("\\", "\\\\").replace("\"", "'"));
+      json.append(separator)
+          .append('"')
+          .append(e.getKey().replace("\\", "\\\\").replace("\"", "'"));
       json.append("\": ").append(e.getValue());
       separator = ", ";
     }
@@ -240,6 +270,6 @@ public final class CloseUnderLoad {
     if (stillRunning > 0) {
       return 3;
     }
-    return failures.sum() > 0 ? 2 : 0;
+    return failures.sum() > 0 || wrongValues.sum() > 0 ? 2 : 0;
   }
 }
