@@ -580,9 +580,10 @@ public final class NodeRuntime implements AutoCloseable {
    * Stops the environment, from any thread, and waits until it is torn down (unless called on the
    * event loop thread). Running JavaScript is terminated (V8 {@code TerminateExecution}), so even
    * {@code while (true) {}} ends; Java code running on the loop thread is not interrupted. Work
-   * still queued or waiting for a Promise completes with {@link RuntimeClosedException}.
-   * Thread-safe functions are finalized; their Java handles stay usable by the threads that hold
-   * references (calls return {@link NapiStatus#CLOSING}).
+   * still queued, running, or waiting for a Promise completes with {@link RuntimeClosedException},
+   * never with what JavaScript returned after the close began. Thread-safe functions are finalized;
+   * their Java handles stay usable by the threads that hold references (calls return {@link
+   * NapiStatus#CLOSING}).
    */
   @Override
   public void close() {
