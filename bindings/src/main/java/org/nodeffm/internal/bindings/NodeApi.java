@@ -68,6 +68,51 @@ public class NodeApi {
     public static final AddressLayout C_POINTER = ValueLayout.ADDRESS
             .withTargetLayout(MemoryLayout.sequenceLayout(java.lang.Long.MAX_VALUE, JAVA_BYTE));
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
+    private static final int NODEFFM_CALL_OK = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define NODEFFM_CALL_OK 0
+     * }
+     */
+    public static int NODEFFM_CALL_OK() {
+        return NODEFFM_CALL_OK;
+    }
+    private static final int NODEFFM_CALL_STOPPED = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define NODEFFM_CALL_STOPPED 1
+     * }
+     */
+    public static int NODEFFM_CALL_STOPPED() {
+        return NODEFFM_CALL_STOPPED;
+    }
+    private static final int NODEFFM_CALL_REENTRANT = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define NODEFFM_CALL_REENTRANT 2
+     * }
+     */
+    public static int NODEFFM_CALL_REENTRANT() {
+        return NODEFFM_CALL_REENTRANT;
+    }
+    private static final int NODEFFM_CALL_TERMINATED = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define NODEFFM_CALL_TERMINATED 3
+     * }
+     */
+    public static int NODEFFM_CALL_TERMINATED() {
+        return NODEFFM_CALL_TERMINATED;
+    }
+    private static final int NODEFFM_CALL_NO_STACK = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define NODEFFM_CALL_NO_STACK 4
+     * }
+     */
+    public static int NODEFFM_CALL_NO_STACK() {
+        return NODEFFM_CALL_NO_STACK;
+    }
     private static final int napi_undefined = (int)0L;
     /**
      * {@snippet lang=c :
@@ -5022,6 +5067,125 @@ public class NodeApi {
                 traceDowncall("nodeffm_runtime_free", runtime);
             }
             mh$.invokeExact(runtime);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class nodeffm_runtime_call {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_LONG,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("nodeffm_runtime_call");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int nodeffm_runtime_call(nodeffm_runtime *runtime, size_t stack_reserve, nodeffm_direct_fn fn, void *data)
+     * }
+     */
+    public static FunctionDescriptor nodeffm_runtime_call$descriptor() {
+        return nodeffm_runtime_call.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int nodeffm_runtime_call(nodeffm_runtime *runtime, size_t stack_reserve, nodeffm_direct_fn fn, void *data)
+     * }
+     */
+    public static MethodHandle nodeffm_runtime_call$handle() {
+        return nodeffm_runtime_call.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int nodeffm_runtime_call(nodeffm_runtime *runtime, size_t stack_reserve, nodeffm_direct_fn fn, void *data)
+     * }
+     */
+    public static MemorySegment nodeffm_runtime_call$address() {
+        return nodeffm_runtime_call.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int nodeffm_runtime_call(nodeffm_runtime *runtime, size_t stack_reserve, nodeffm_direct_fn fn, void *data)
+     * }
+     */
+    public static int nodeffm_runtime_call(MemorySegment runtime, long stack_reserve, MemorySegment fn, MemorySegment data) {
+        var mh$ = nodeffm_runtime_call.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("nodeffm_runtime_call", runtime, stack_reserve, fn, data);
+            }
+            return (int)mh$.invokeExact(runtime, stack_reserve, fn, data);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class nodeffm_runtime_holds_lock {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("nodeffm_runtime_holds_lock");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int nodeffm_runtime_holds_lock(nodeffm_runtime *runtime)
+     * }
+     */
+    public static FunctionDescriptor nodeffm_runtime_holds_lock$descriptor() {
+        return nodeffm_runtime_holds_lock.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int nodeffm_runtime_holds_lock(nodeffm_runtime *runtime)
+     * }
+     */
+    public static MethodHandle nodeffm_runtime_holds_lock$handle() {
+        return nodeffm_runtime_holds_lock.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int nodeffm_runtime_holds_lock(nodeffm_runtime *runtime)
+     * }
+     */
+    public static MemorySegment nodeffm_runtime_holds_lock$address() {
+        return nodeffm_runtime_holds_lock.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int nodeffm_runtime_holds_lock(nodeffm_runtime *runtime)
+     * }
+     */
+    public static int nodeffm_runtime_holds_lock(MemorySegment runtime) {
+        var mh$ = nodeffm_runtime_holds_lock.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("nodeffm_runtime_holds_lock", runtime);
+            }
+            return (int)mh$.invokeExact(runtime);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
