@@ -110,8 +110,9 @@ int nodeffm_runtime_run(nodeffm_runtime* runtime,
                         char* error,
                         size_t error_size);
 
-/* From any thread: stops the environment (node::Stop: running JavaScript is
- * terminated, the event loop stops). Idempotent. */
+/* From any thread (also inside fn of nodeffm_runtime_call(), or a callback):
+ * stops the environment (node::Stop: running JavaScript is terminated on
+ * whichever thread runs it, the event loop stops). Idempotent. */
 void nodeffm_runtime_stop(nodeffm_runtime* runtime);
 
 /* Whether JavaScript may run: from the start of the environment until the
@@ -192,6 +193,11 @@ typedef void (*nodeffm_direct_fn)(napi_env env, void* data);
  * its own HandleScope and callback scope (nextTicks and microtasks run when
  * the outermost scope closes), with the stack limit already in force;
  * stack_reserve is ignored.
+ *
+ * Waiting for the lock happens in native code (a Java virtual thread pins its
+ * carrier meanwhile). The callback scope's async resource is one object per
+ * runtime (async_hooks.executionAsyncResource() in fn's JavaScript), as for
+ * Node's own top-level callbacks.
  *
  * Stop protocol: the status is NODEFFM_CALL_STOPPED, without waiting for the
  * lock, once the runtime is stopping; a caller waiting for the lock when the
