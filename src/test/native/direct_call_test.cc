@@ -1022,6 +1022,14 @@ void Benchmarks() {
     nodeffm_runtime_call(runtime.handle, kCallReserve, echo_fn, &echo);
   }
   uint64_t echo_ns = (NowNs() - t0) / n;
+  std::vector<uint64_t> latencies(n);
+  for (int i = 0; i < n; i++) {
+    echo.n = i;
+    uint64_t start = NowNs();
+    nodeffm_runtime_call(runtime.handle, kCallReserve, echo_fn, &echo);
+    latencies[i] = NowNs() - start;
+  }
+  std::sort(latencies.begin(), latencies.end());
   struct Inner {
     decltype(+echo_fn) fn;
     Echo* echo;
@@ -1045,7 +1053,9 @@ void Benchmarks() {
           std::to_string(empty_ns) + " ns/call; echo(n) through" +
           " napi_call_function " + std::to_string(echo_ns) +
           " ns/call; nested echo(n) (lock already held) " +
-          std::to_string(inner.ns) + " ns/call");
+          std::to_string(inner.ns) + " ns/call; echo(n) latency p50 " +
+          std::to_string(latencies[n / 2]) + " ns, p99 " +
+          std::to_string(latencies[n * 99 / 100]) + " ns");
   for (int threads : {2, 4}) {
     std::atomic<long> calls{0};
     std::atomic<bool> stop{false};
