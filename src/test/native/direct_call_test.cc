@@ -698,6 +698,38 @@ void TestFreshThreads() {
   runtime.Stop();
 }
 
+// Garbage collections on callers' threads (the collector scans the stack of
+// the thread that holds the isolate), while the loop allocates too.
+void TestGarbageCollection() {
+  Runtime runtime;
+  if (!runtime.Start()) return Check(false, "gc: start");
+  Run(runtime,
+      "globalThis.keep = [];"
+      " globalThis.churn = setInterval(() => { keep.push(new Array(1000)"
+      ".fill({})); if (keep.length > 50) keep.length = 0; }, 1); 'ok'");
+  std::atomic<int> good{0};
+  {
+    std::vector<std::unique_ptr<Thread>> threads;
+    for (int t = 0; t < 4; t++) {
+      threads.emplace_back(new Thread(1 << 20, [&] {
+        for (int i = 0; i < 25; i++) {
+          std::string r =
+              Run(runtime,
+                  "(() => { const a = new Array(20000).fill(0).map((x, i) =>"
+                  " ({ i, s: 'x' + i })); gc(); return a[19999].i; })()");
+          if (r == "19999") good++;
+        }
+      }));
+    }
+  }
+  Run(runtime, "clearInterval(churn); gc(); 'ok'");
+  Check(good == 100,
+        "full garbage collections in direct calls on 4 threads while the loop"
+        " allocates: " +
+            std::to_string(good.load()) + " of 100 calls right");
+  runtime.Stop();
+}
+
 // Exits: process.exit() in a direct call, an exception left pending by fn.
 void TestExits() {
   {
@@ -1103,13 +1135,14 @@ void Watchdog() {
 }  // namespace
 
 // direct_call_test [ROUNDS [TEST,...]]: ROUNDS of the stop race (default
-// 100); TESTs: wakeups, promises, nested, recursion, threads, exits, queued,
-// fairness, race, bench (default all).
+// 100); TESTs: wakeups, promises, nested, recursion, threads, gc, exits,
+// queued, fairness, race, bench (default all).
 int main(int argc, char** argv) {
   int rounds = argc > 1 ? atoi(argv[1]) : 100;
   std::string only = argc > 2 ? std::string(",") + argv[2] + "," : "";
   char error[1024] = "";
-  if (nodeffm_process_init(nullptr, 0, error, sizeof(error)) != 0) {
+  const char* options[] = {"--expose-gc"};
+  if (nodeffm_process_init(options, 1, error, sizeof(error)) != 0) {
     printf("nodeffm_process_init failed: %s\n", error);
     return 2;
   }
@@ -1121,6 +1154,7 @@ int main(int argc, char** argv) {
       {"nested", TestNested},
       {"recursion", TestRecursion},
       {"threads", TestFreshThreads},
+      {"gc", TestGarbageCollection},
       {"exits", TestExits},
       {"queued", TestQueuedPath},
       {"fairness", TestFairness},
