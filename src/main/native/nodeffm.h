@@ -96,7 +96,9 @@ nodeffm_runtime* nodeffm_runtime_new(
  * The event loop runs in turns (see THE LOCK above): the loop stays alive
  * while the runtime runs even when JavaScript has nothing scheduled (direct
  * calls may come), so it ends only by a stop, and 'beforeExit' is not
- * emitted (as before, when Java's task queue kept the loop alive).
+ * emitted (as before, when Java's task queue kept the loop alive). The loop
+ * does not go through node::SpinEventLoop(): performance.nodeTiming.loopStart
+ * stays -1 and performance.eventLoopUtilization() reports zeros.
  *
  * Teardown order: the loop's last turn ends; the loop thread takes the lock
  * and keeps it: JavaScript can no longer be entered (direct calls return
