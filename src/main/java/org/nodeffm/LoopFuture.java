@@ -12,18 +12,17 @@ import java.util.concurrent.TimeoutException;
  * the same way.
  *
  * <p>The future of a piece of work ({@link NodeRuntime#submit}) knows its runtime: once the runtime
- * has begun to stop, the work cannot complete it on the event loop thread with anything but {@link
- * RuntimeClosedException}, because what JavaScript returned may not be its value. {@code
- * node::Stop}, from the thread that closes the runtime, marks the environment as stopping and asks
- * V8 to terminate JavaScript, which V8 does at the next function entry or loop iteration; Node.js
- * code that sees the mark first returns with neither a value nor an exception (vm's {@code
- * runInContext}, through {@code ContextifyScript::EvalMachine}, returns {@code undefined}), and the
- * JavaScript that called it goes on with {@code undefined}, or throws because of it. A Java
- * function that fails because of the close returns {@code undefined} too: its exception is not
- * thrown into JavaScript that is being stopped. The runtime clears its running flags before it
- * calls {@code node::Stop} (as {@code process.exit()} does before it stops the environment), and
- * stopping is one way, so a work that saw the mark sees the runtime stopped when it completes its
- * future, after the JavaScript it ran.
+ * has begun to stop, the work cannot complete it with anything but {@link RuntimeClosedException},
+ * because what JavaScript returned may not be its value. {@code node::Stop}, from the thread that
+ * closes the runtime, marks the environment as stopping and asks V8 to terminate JavaScript, which
+ * V8 does at the next function entry or loop iteration; Node.js code that sees the mark first
+ * returns with neither a value nor an exception (vm's {@code runInContext}, through {@code
+ * ContextifyScript::EvalMachine}, returns {@code undefined}), and the JavaScript that called it
+ * goes on with {@code undefined}, or throws because of it. A Java function that fails because of
+ * the close returns {@code undefined} too: its exception is not thrown into JavaScript that is
+ * being stopped. The runtime clears its running flags before it calls {@code node::Stop} (as {@code
+ * process.exit()} does before it stops the environment), and stopping is one way, so a work that
+ * saw the mark sees the runtime stopped when it completes its future, after the JavaScript it ran.
  */
 final class LoopFuture<T> extends CompletableFuture<T> {
   private final Thread loopThread;
@@ -45,8 +44,8 @@ final class LoopFuture<T> extends CompletableFuture<T> {
   }
 
   /**
-   * Completes with {@code value}; on the event loop thread of a runtime that has begun to stop,
-   * with {@link RuntimeClosedException} instead.
+   * Completes with {@code value}; once the runtime has begun to stop, with {@link
+   * RuntimeClosedException} instead.
    */
   @Override
   public boolean complete(T value) {
@@ -57,8 +56,8 @@ final class LoopFuture<T> extends CompletableFuture<T> {
   }
 
   /**
-   * Completes with {@code failure}; on the event loop thread of a runtime that has begun to stop,
-   * with {@link RuntimeClosedException} instead.
+   * Completes with {@code failure}; once the runtime has begun to stop, with {@link
+   * RuntimeClosedException} instead.
    */
   @Override
   public boolean completeExceptionally(Throwable failure) {
@@ -68,9 +67,12 @@ final class LoopFuture<T> extends CompletableFuture<T> {
     return super.completeExceptionally(failure);
   }
 
-  /** Whether the outcome comes from the loop thread of a runtime that has begun to stop. */
+  /**
+   * Whether the outcome comes after the runtime began to stop: checked on any thread, for work that
+   * runs JavaScript on the thread that completes its future, wherever that is.
+   */
   private boolean runtimeStopped() {
-    return runtime != null && Thread.currentThread() == loopThread && !runtime.isLoopRunning();
+    return runtime != null && runtime.hasBegunToStop();
   }
 
   @Override

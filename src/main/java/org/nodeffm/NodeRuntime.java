@@ -700,6 +700,19 @@ public final class NodeRuntime implements AutoCloseable {
     return !closing && NodeApi.nodeffm_runtime_is_running(runtime) != 0;
   }
 
+  /**
+   * Whether the runtime has begun to stop ({@link #isLoopRunning} is false), from any thread: off
+   * the loop thread under the lock that keeps the native runtime from being freed meanwhile.
+   */
+  boolean hasBegunToStop() {
+    if (Thread.currentThread() == loopThread) {
+      return !isLoopRunning();
+    }
+    synchronized (lifecycle) {
+      return runtimeFreed || !isLoopRunning();
+    }
+  }
+
   RuntimeClosedException closedException() {
     Integer code = exitCode;
     JavaScriptException fatal = fatalError;
