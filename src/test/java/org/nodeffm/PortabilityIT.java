@@ -19,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -309,14 +308,16 @@ class PortabilityIT {
   }
 
   /** examples/demo's Demo.java compiled against the library jar. */
-  private static Path compileDemo(Path out) throws IOException {
+  private static Path compileDemo(Path out) throws IOException, InterruptedException {
     deleteRecursively(out);
     Files.createDirectories(out);
     Path source = Scripts.repo().resolve(
         "examples/demo/src/main/java/org/nodeffm/examples/Demo.java");
-    int exit = ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", out.toString(),
-        "-cp", libraryJar().toString(), source.toString());
-    assertEquals(0, exit, "examples/demo's Demo.java does not compile against the library jar");
+    String javac = Path.of(System.getProperty("java.home"), "bin", "javac").toString();
+    Scripts.Result compiled = Scripts.run(List.of(javac, "-d", out.toString(),
+        "-cp", libraryJar().toString(), source.toString()), 120);
+    assertEquals(0, compiled.exitCode(),
+        "examples/demo's Demo.java does not compile against the library jar:\n" + compiled.output());
     return out;
   }
 

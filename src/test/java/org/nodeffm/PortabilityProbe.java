@@ -24,11 +24,11 @@ final class PortabilityProbe {
       Linker linker = Linker.nativeLinker();
       MethodHandle openssl =
           linker.downcallHandle(
-              SymbolLookup.libraryLookup("libcrypto.so.3", arena).findOrThrow("OpenSSL_version"),
+              SymbolLookup.libraryLookup("libcrypto.so.3", arena).find("OpenSSL_version").orElseThrow(),
               FunctionDescriptor.of(ADDRESS, JAVA_INT));
       MethodHandle zlib =
           linker.downcallHandle(
-              SymbolLookup.libraryLookup("libz.so.1", arena).findOrThrow("zlibVersion"),
+              SymbolLookup.libraryLookup("libz.so.1", arena).find("zlibVersion").orElseThrow(),
               FunctionDescriptor.of(ADDRESS));
       System.out.println("system.openssl=" + string((MemorySegment) openssl.invokeExact(0)));
       System.out.println("system.zlib=" + string((MemorySegment) zlib.invokeExact()));
