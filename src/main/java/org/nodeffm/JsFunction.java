@@ -6,8 +6,8 @@ import java.util.concurrent.CompletableFuture;
 
 /** A JavaScript function, callable from any Java thread ({@link NodeRuntime#function}). */
 public final class JsFunction extends JsObject {
-  JsFunction(NodeRuntime runtime, MemorySegment reference) {
-    super(runtime, reference);
+  JsFunction(Interop interop, MemorySegment reference) {
+    super(interop, reference);
   }
 
   /**
@@ -18,34 +18,30 @@ public final class JsFunction extends JsObject {
    * JavaScriptException} (the JavaScript error) or a {@link RuntimeClosedException}. From another
    * thread the call is queued to the event loop (no lock; never blocks); on the event loop thread
    * it runs at once.
+   *
+   * @param args the arguments
+   * @return a future of the result
    */
   public CompletableFuture<Object> call(Object... args) {
     Object[] arguments = args == null ? new Object[] {null} : args;
-    return runtime()
-        .submit(
-            (env, result) -> {
-              MemorySegment function = valueIn(env);
-              runtime()
-                  .settleValue(
-                      env, env.call(env.undefined(), function, convert(env, arguments)), result);
-              Reference.reachabilityFence(this);
-            });
+    return interop.loop.submit(
+        (env, result) -> {
+          MemorySegment function = valueIn(env);
+          interop.settle(
+              env, env.call(env.undefined(), function, convert(env, arguments)), result, false);
+          Reference.reachabilityFence(this);
+        });
   }
 
   /**
    * {@link #call} that waits for the result and throws {@link JavaScriptException} or {@link
    * RuntimeClosedException} itself. On the event loop thread it throws {@link
    * IllegalStateException} if the result is a Promise not yet settled.
+   *
+   * @param args the arguments
+   * @return the result
    */
   public Object invoke(Object... args) {
-    return runtime().await(call(args));
-  }
-
-  static MemorySegment[] convert(NapiEnv env, Object[] args) {
-    MemorySegment[] values = new MemorySegment[args.length];
-    for (int i = 0; i < args.length; i++) {
-      values[i] = Values.toJs(env, args[i]);
-    }
-    return values;
+    return interop.await(call(args));
   }
 }

@@ -11,33 +11,19 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import org.nodeffm.internal.EventLoop;
+import org.nodeffm.internal.Handles;
+import org.nodeffm.internal.NapiEnv;
+import org.nodeffm.internal.NativeCallback;
+import org.nodeffm.internal.Upcalls;
 import org.nodeffm.internal.bindings.NodeApi;
 
 /**
- * Converts values between Java and JavaScript, on the event loop thread. The mapping (also in the
- * README):
- *
- * <pre>
- *   Java                               JavaScript
- *   null                            -> null      (null and undefined -> null)
- *   Boolean                        <-> boolean
- *   Integer, Short, Byte           <-> number    (integral, in int range -> Integer)
- *   Long within +-(2^53 - 1)       <-> number    (other integral numbers in that range -> Long)
- *   Long beyond that                -> BigInt    (never rounded)
- *   Double, Float                  <-> number    (all other numbers, -0, NaN, +-Infinity -> Double)
- *   BigInteger                      -> BigInt    (BigInt -> Long if it fits, else BigInteger)
- *   String, CharSequence, Character <-> string   (UTF-16 code units exactly: any Unicode, \0)
- *   byte[], ByteBuffer, MemorySegment -> Buffer  (a copy, or shared: see below)
- *   byte[]                         <-  ArrayBuffer, Buffer, any typed array, DataView (a copy)
- *   Instant, Date                  <-> Date      (Date -> Instant)
- *   Map (String keys)              <-> plain object (prototype Object.prototype or null)
- *   List, Object[]                 <-> Array     (Array -> ArrayList)
- *   JavaFunction                    -> function  (calls Java on the loop thread)
- *   CompletionStage                 -> Promise   (settled when the stage completes)
- *   JsObject, JsFunction           <-> the same object
- *   JsObject, JsFunction           <-  any other object, function, symbol
- * </pre>
+ * Converts values between Java and JavaScript, on the thread that runs the runtime's JavaScript:
+ * the table of the package documentation ({@code package-info.java}), Java functions and Promises
+ * on either side, and exceptions both ways. One per runtime.
  *
  * <p>Bytes are copied (one {@code memcpy}), except a writable {@link MemorySegment} of the global
  * scope ({@code Arena.global()}, or native memory wrapped from its address with {@code
@@ -50,6 +36,20 @@ import org.nodeffm.internal.bindings.NodeApi;
  * a cycle) is an {@link IllegalArgumentException}.
  */
 final class Values {
+  /** Makes the Java objects that stand for JavaScript objects: the API layer's {@link JsObject}. */
+  interface Wrapper {
+    /** A {@link JsObject} (a {@link JsFunction} if {@code function}) for the reference. */
+    JsReference wrap(MemorySegment ref, boolean function);
+  }
+
+  /**
+   * Java code behind a JavaScript function; returns a {@code napi_value}, or null for undefined.
+   */
+  @FunctionalInterface
+  interface Handler {
+    MemorySegment call(NapiEnv env, MemorySegment thisArg, MemorySegment[] args) throws Exception;
+  }
+
   static final int MAX_DEPTH = 200;
   static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
   private static final MemorySegment.Scope GLOBAL_SCOPE = java.lang.foreign.Arena.global().scope();
@@ -63,15 +63,23 @@ final class Values {
   private static final int FUNCTION = NodeApi.napi_function();
   private static final int BIGINT = NodeApi.napi_bigint();
 
-  private Values() {}
+  private final EventLoop loop;
+  private final Helpers helpers;
+  private final Wrapper wrapper;
+
+  Values(EventLoop loop, Helpers helpers, Wrapper wrapper) {
+    this.loop = loop;
+    this.helpers = helpers;
+    this.wrapper = wrapper;
+  }
 
   // ---------------------------------------------------------------------------- Java -> JS
 
-  static MemorySegment toJs(NapiEnv env, Object value) {
+  MemorySegment toJs(NapiEnv env, Object value) {
     return toJs(env, value, 0);
   }
 
-  private static MemorySegment toJs(NapiEnv env, Object value, int depth) {
+  private MemorySegment toJs(NapiEnv env, Object value, int depth) {
     if (depth > MAX_DEPTH) {
       throw new IllegalArgumentException(
           "a value nested deeper than "
@@ -80,7 +88,7 @@ final class Values {
     }
     return switch (value) {
       case null -> env.nullValue();
-      case JsObject object -> object.valueIn(env);
+      case JsReference object -> object.valueIn(env);
       case Boolean b -> env.bool(b);
       case Integer i -> env.int32(i);
       case Short s -> env.int32(s);
@@ -104,7 +112,14 @@ final class Values {
                 "a Map passed to JavaScript must have String keys, not "
                     + describe(entry.getKey()));
           }
-          env.setProperty(object, key.toString(), toJs(env, entry.getValue(), depth + 1));
+          MemorySegment converted = toJs(env, entry.getValue(), depth + 1);
+          if (key.toString().equals("__proto__")) {
+            // An own property, as every other key: [[Set]] would change the prototype instead.
+            helpers.call(
+                env, Helpers.Helper.DEFINE_OWN, object, env.string("__proto__"), converted);
+          } else {
+            env.setProperty(object, key.toString(), converted);
+          }
         }
         yield object;
       }
@@ -117,8 +132,8 @@ final class Values {
         yield array;
       }
       case Object[] elements -> toJs(env, java.util.Arrays.asList(elements), depth);
-      case JavaFunction function -> env.runtime.functionValue(env, "", function);
-      case CompletionStage<?> stage -> env.runtime.promiseFor(env, stage);
+      case JavaFunction function -> functionValue(env, "", function);
+      case CompletionStage<?> stage -> promiseFor(env, stage);
       default ->
           throw new IllegalArgumentException(
               "cannot pass "
@@ -172,8 +187,7 @@ final class Values {
     if (segment.isNative()) {
       return segment;
     }
-    return env
-        .allocate(Math.max(1, segment.byteSize()))
+    return env.allocate(Math.max(1, segment.byteSize()))
         .copyFrom(segment)
         .asSlice(0, segment.byteSize());
   }
@@ -185,23 +199,23 @@ final class Values {
   // ---------------------------------------------------------------------------- JS -> Java
 
   /** Converts a JavaScript value by the mapping above (data by value, objects by reference). */
-  static Object toJava(NapiEnv env, MemorySegment value) {
+  Object toJava(NapiEnv env, MemorySegment value) {
     return toJava(env, value, 0);
   }
 
   /** Objects, functions and symbols as references; other values as {@link #toJava}. */
-  static Object toJavaReference(NapiEnv env, MemorySegment value) {
+  Object toJavaReference(NapiEnv env, MemorySegment value) {
     int type = env.typeOf(value);
     if (type == OBJECT
         || type == FUNCTION
         || type == NodeApi.napi_symbol()
         || type == NodeApi.napi_external()) {
-      return env.runtime.reference(env, value, type == FUNCTION);
+      return reference(env, value, type == FUNCTION);
     }
     return toJava(env, value, 0);
   }
 
-  private static Object toJava(NapiEnv env, MemorySegment value, int depth) {
+  private Object toJava(NapiEnv env, MemorySegment value, int depth) {
     int type = env.typeOf(value);
     if (type == UNDEFINED || type == NULL) {
       return null;
@@ -215,9 +229,9 @@ final class Values {
       Long exact = env.bigIntAsLong(value);
       return exact != null ? exact : bigInteger(env.bigIntWords(value));
     } else if (type == FUNCTION) {
-      return env.runtime.reference(env, value, true);
+      return reference(env, value, true);
     } else if (type != OBJECT) {
-      return env.runtime.reference(env, value, false); // symbol, external
+      return reference(env, value, false); // symbol, external
     }
     if (depth > MAX_DEPTH) {
       throw new IllegalArgumentException(
@@ -244,7 +258,7 @@ final class Values {
         long whole = (long) Math.floor(millis);
         return Instant.ofEpochMilli(whole).plusNanos(Math.round((millis - whole) * 1e6));
       }
-    } else if (env.runtime.isPlainObject(env, value)) {
+    } else if (isPlainObject(env, value)) {
       MemorySegment keys = env.ownKeys(value);
       long length = env.arrayLength(keys);
       Map<String, Object> map = new LinkedHashMap<>();
@@ -254,7 +268,7 @@ final class Values {
       }
       return map;
     }
-    return env.runtime.reference(env, value, false);
+    return reference(env, value, false);
   }
 
   /** Integer or Long for integral numbers within range, Double for the rest (-0 included). */
@@ -288,12 +302,11 @@ final class Values {
    * without running JavaScript where possible: this also works at the end of the stack, where the
    * exception may be a RangeError for the stack itself.
    */
-  static JavaScriptException exception(NapiEnv env, MemorySegment thrown) {
-    if (env.convertingException) {
+  JavaScriptException exception(NapiEnv env, MemorySegment thrown) {
+    if (!env.beginConvertingException()) {
       return new JavaScriptException(
           "(a JavaScript exception thrown while converting another one)", null, null, null, null);
     }
-    env.convertingException = true;
     try {
       Object value = null;
       String name = null;
@@ -324,7 +337,7 @@ final class Values {
           // Keep what can be known.
         }
         try {
-          cause = env.runtime.javaCauseOf(env, thrown);
+          cause = javaCauseOf(env, thrown);
         } catch (RuntimeException e) {
           // Keep what can be known.
         }
@@ -338,12 +351,141 @@ final class Values {
       }
       return new JavaScriptException(message, name, stack, value, cause);
     } finally {
-      env.convertingException = false;
+      env.endConvertingException();
     }
   }
 
   private static String stringProperty(NapiEnv env, MemorySegment object, String name) {
     MemorySegment value = env.namedProperty(object, name);
     return env.typeOf(value) == STRING ? env.stringValue(value) : null;
+  }
+
+  // ---------------------------------------------------------------------------- objects
+
+  /** A {@link JsObject} (or {@link JsFunction}) that keeps {@code value} alive. */
+  JsReference reference(NapiEnv env, MemorySegment value, boolean function) {
+    return wrapper.wrap(env.reference(value), function);
+  }
+
+  /** Whether the object's prototype is {@code Object.prototype} or null. */
+  private boolean isPlainObject(NapiEnv env, MemorySegment object) {
+    MemorySegment prototype = env.prototypeOf(object);
+    return env.typeOf(prototype) == NULL
+        || env.strictEquals(prototype, helpers.get(env, Helpers.Helper.OBJECT_PROTOTYPE));
+  }
+
+  // ---------------------------------------------------------------------------- Java functions
+
+  /** A JavaScript function that runs {@code handler}; what it throws is thrown into JavaScript. */
+  MemorySegment function(NapiEnv env, String name, Handler handler) {
+    return env.function(name, callback(handler));
+  }
+
+  /** A JavaScript function that calls {@code function} with converted arguments. */
+  MemorySegment functionValue(NapiEnv env, String name, JavaFunction function) {
+    return function(
+        env,
+        name,
+        (e, self, args) -> {
+          Object[] javaArgs = new Object[args.length];
+          for (int i = 0; i < args.length; i++) {
+            javaArgs[i] = toJava(e, args[i]);
+          }
+          return toJs(e, function.call(javaArgs));
+        });
+  }
+
+  private NativeCallback callback(Handler handler) {
+    return (napiEnv, thisArg, args) -> {
+      try (NapiEnv env = loop.env(napiEnv)) {
+        try {
+          MemorySegment result = handler.call(env, thisArg, args);
+          return result == null ? MemorySegment.NULL : result;
+        } catch (Throwable t) {
+          throwToJs(env, t);
+          return MemorySegment.NULL;
+        }
+      }
+    };
+  }
+
+  /** Throws {@code t} into JavaScript as the current call returns. */
+  private void throwToJs(NapiEnv env, Throwable t) {
+    if (!loop.isRunning()) {
+      return; // JavaScript is being terminated: nothing can catch it.
+    }
+    try {
+      env.throwValue(errorValue(env, t));
+    } catch (Throwable again) {
+      Upcalls.logQuietly("could not throw a Java exception into JavaScript", again);
+    }
+  }
+
+  // ---------------------------------------------------------------------------- Promises
+
+  /** A Promise settled when {@code stage} completes. */
+  MemorySegment promiseFor(NapiEnv env, CompletionStage<?> stage) {
+    MemorySegment[] deferred = new MemorySegment[1];
+    MemorySegment promise = env.promise(deferred);
+    MemorySegment settle = deferred[0];
+    stage.whenComplete(
+        (value, error) ->
+            loop.submit(
+                (e, result) -> {
+                  if (error == null) {
+                    MemorySegment converted;
+                    try {
+                      converted = toJs(e, value);
+                    } catch (RuntimeException conversion) {
+                      e.reject(settle, errorValue(e, conversion));
+                      result.complete(null);
+                      return;
+                    }
+                    e.resolve(settle, converted);
+                  } else {
+                    Throwable cause =
+                        error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause()
+                            : error;
+                    e.reject(settle, errorValue(e, cause));
+                  }
+                  result.complete(null);
+                }));
+    return promise;
+  }
+
+  // ---------------------------------------------------------------------------- errors
+
+  /**
+   * The JavaScript value for a Java exception: the original value if it is a JavaScript exception
+   * of this runtime, else an Error whose message is {@code t.toString()}, with {@code t} attached
+   * as its Java cause.
+   */
+  MemorySegment errorValue(NapiEnv env, Throwable t) {
+    if (t instanceof JavaScriptException js) {
+      if (js.thrown() instanceof JsReference object && object.loop() == loop) {
+        return object.valueIn(env);
+      }
+      if (js.thrown() != null && !(js.thrown() instanceof JsReference)) {
+        return toJs(env, js.thrown());
+      }
+    }
+    MemorySegment error = env.error(String.valueOf(t));
+    try {
+      long handle = Handles.add(t);
+      helpers.call(env, Helpers.Helper.ATTACH_CAUSE, error, env.external(handle));
+    } catch (RuntimeException e) {
+      // The error without its Java cause.
+    }
+    return error;
+  }
+
+  /** The Java exception attached to a JavaScript error by {@link #errorValue}, or null. */
+  private Throwable javaCauseOf(NapiEnv env, MemorySegment error) {
+    MemorySegment cause = helpers.call(env, Helpers.Helper.CAUSE_OF, error);
+    if (env.typeOf(cause) != NodeApi.napi_external()) {
+      return null;
+    }
+    return Handles.get(env.externalValue(cause)) instanceof Throwable t ? t : null;
   }
 }

@@ -22,7 +22,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.nodeffm.internal.NativeLibraries;
 import org.nodeffm.internal.bindings.NodeApi;
 
 /**
@@ -38,7 +37,7 @@ class BindingsMatchHeadersTest {
   @BeforeAll
   static void loadLibnode() {
     // A binding's descriptor accessor also looks its symbol up.
-    LibNode.load();
+    NodeEngine.get().libnode();
   }
 
   @Test
@@ -188,7 +187,7 @@ class BindingsMatchHeadersTest {
     Files.createDirectories(dir);
     Path file = dir.resolve(name + ".cc");
     Files.writeString(file, source);
-    Path include = NativeLibraries.flavourLibrary("patched").getParent().getParent().resolve("include/node");
+    Path include = BuildCache.flavourLibrary("patched").getParent().getParent().resolve("include/node");
     assertTrue(Files.isRegularFile(include.resolve("node_api.h")),
         "no Node-API headers at " + include + ": run libnode-build/build");
     return Scripts.run(

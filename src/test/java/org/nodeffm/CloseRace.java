@@ -18,6 +18,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.nodeffm.napi.ThreadSafeFunction;
+import org.nodeffm.napi.NapiStatus;
+import org.nodeffm.napi.CallMode;
 
 /**
  * One round of the close race of the public API: {@value #THREADS} Java threads (platform and
@@ -141,7 +144,7 @@ final class CloseRace {
                         "new (class { constructor() { for (let i = 0; i < 64; i++) this['p' + i] ="
                             + " 7 * i; } echo(x) { return x; } })()")
                     .join(),
-            node.createThreadSafeFunction("(n) => delivered(n)", 0, 0),
+            node.createThreadSafeFunction(node.function("(n) => delivered(n)"), 0, 0),
             sent);
     // Calls on the loop thread run at once (inline), through the same entry points.
     node.expose(
@@ -214,7 +217,7 @@ final class CloseRace {
       Fixture fixture, int index, CountDownLatch started, Tally tally, List<String> violations) {
     Entry[] entries = Entry.values();
     List<Pending> pending = new ArrayList<>();
-    boolean holds = fixture.function.acquire() == NapiStatus.OK;
+    boolean holds = fixture.function.acquire().status() == NapiStatus.OK;
     started.countDown();
     boolean open = true;
     for (int i = 0; open; i++) {
@@ -315,7 +318,7 @@ final class CloseRace {
       case CALL_ON_LOOP_THREAD ->
           pending.add(new Pending(entry, key, node.evaluate("viaLoopThread(" + key + ")"), key));
       case CREATE_THREAD_SAFE_FUNCTION -> {
-        ThreadSafeFunction created = node.createThreadSafeFunction("(n) => {}", 0, key);
+        ThreadSafeFunction created = node.createThreadSafeFunction(node.function("(n) => {}"), 0, key);
         long context = created.context();
         created.release();
         expect(entry, key, context, (long) key, tally, violations);

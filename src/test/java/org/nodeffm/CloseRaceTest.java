@@ -153,7 +153,7 @@ class CloseRaceTest {
       // IllegalArgumentException: not a JavaScript function
       assertThrows(
           RuntimeClosedException.class,
-          () -> node.createThreadSafeFunction("closeThenRun('(n) => n')", 0, 0));
+          () -> node.createThreadSafeFunction(node.function("closeThenRun('(n) => n')"), 0, 0));
     }
   }
 

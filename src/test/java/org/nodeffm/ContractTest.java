@@ -21,6 +21,9 @@ import org.nodeffm.internal.bindings.NodeApi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.nodeffm.napi.ThreadSafeFunction;
+import org.nodeffm.napi.NapiStatus;
+import org.nodeffm.napi.CallMode;
 
 /**
  * The contract of the patch series, on the patched libnode: each of the four operations, called by
@@ -70,20 +73,20 @@ class ContractTest {
    */
   private ThreadSafeFunction startWithBlockableLoop(long maxQueueSize) {
     node = NodeRuntime.start();
-    node.onReport(
+    Reports.onReport(
+        node,
         (tag, value) -> {
           loopBlocked.countDown();
           awaitQuietly(unblockLoop);
         });
-    return node.createThreadSafeFunction(
-        "(n) => { if (n === -1) nodeffm.report(0, n); }", maxQueueSize, CONTEXT);
+    return node.createThreadSafeFunction(node.function("(n) => { if (n === -1) nodeffm.report(0, n); }"), maxQueueSize, CONTEXT);
   }
 
   /** A thread-safe function in {@code state} and a holder thread that holds one reference to it. */
   private ThreadSafeFunction inState(State state) throws InterruptedException {
     ThreadSafeFunction function = startWithBlockableLoop(4);
     holder = new Holder();
-    assertEquals(NapiStatus.OK, holder.run(function::acquire));
+    assertEquals(NapiStatus.OK, holder.run(() -> function.acquire().status()));
     long finalizedBefore = finalizerRuns();
     switch (state) {
       case OPEN -> {}
@@ -129,7 +132,7 @@ class ContractTest {
   void acquire(State state) throws InterruptedException {
     ThreadSafeFunction function = inState(state);
     NapiStatus expected = state == State.OPEN ? NapiStatus.OK : NapiStatus.CLOSING;
-    assertEquals(expected, holder.run(function::acquire));
+    assertEquals(expected, holder.run(() -> function.acquire().status()));
     assertEquals(expected == NapiStatus.OK ? 2 : 1, (long) holder.run(function::referencesOfCurrentThread));
     if (expected == NapiStatus.OK) {
       assertEquals(NapiStatus.OK, holder.run(function::release));
@@ -142,7 +145,7 @@ class ContractTest {
   void release(State state) throws InterruptedException {
     ThreadSafeFunction function = inState(state);
     if (state == State.OPEN) {
-      assertEquals(NapiStatus.OK, holder.run(function::acquire)); // Keep it open.
+      assertEquals(NapiStatus.OK, holder.run(() -> function.acquire().status())); // Keep it open.
     }
     assertEquals(NapiStatus.OK, holder.run(function::release));
     finishAndCheckFinalizedOnce(function, state);
@@ -222,7 +225,7 @@ class ContractTest {
   @Test
   void theReferencesOfAThreadThatEndedAreReleased() throws InterruptedException {
     node = NodeRuntime.start();
-    ThreadSafeFunction function = node.createThreadSafeFunction("() => {}", 0, CONTEXT);
+    ThreadSafeFunction function = node.createThreadSafeFunction(node.function("() => {}"), 0, CONTEXT);
     Thread quitter = Thread.ofPlatform().start(() -> {
       function.acquire();
       function.acquire(); // Two references, never released: the thread just ends.

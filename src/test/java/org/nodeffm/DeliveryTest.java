@@ -12,6 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.nodeffm.napi.ThreadSafeFunction;
+import org.nodeffm.napi.NapiStatus;
+import org.nodeffm.napi.CallMode;
 
 /**
  * Every call a Java thread gets {@code OK} for runs in JavaScript exactly once: JavaScript reports
@@ -42,13 +45,14 @@ class DeliveryTest {
     AtomicIntegerArray runs = new AtomicIntegerArray(total);
     AtomicLong reports = new AtomicLong();
     node = NodeRuntime.start("globalThis.calls = 0;");
-    node.onReport(
+    Reports.onReport(
+        node,
         (tag, payload) -> {
           runs.incrementAndGet((int) payload);
           reports.incrementAndGet();
         });
     ThreadSafeFunction function =
-        node.createThreadSafeFunction("(n) => { calls++; nodeffm.report(1, n); }", maxQueueSize, 0);
+        node.createThreadSafeFunction(node.function("(n) => { calls++; nodeffm.report(1, n); }"), maxQueueSize, 0);
 
     AtomicLong queueFull = new AtomicLong();
     CountDownLatch done = new CountDownLatch(THREADS);

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.nodeffm.internal.NativeLibraries;
 
 /**
  * The teardown race of {@link TeardownRace} (8 Java threads using the four thread-safe function
@@ -37,10 +36,10 @@ class FlavourRaceIT {
   @Test
   void onlyPatchedSurvivesTheRace() throws Exception {
     StringBuilder report = new StringBuilder();
-    Map<Outcome, Integer> patched = race("patched", NativeLibraries.flavourLibrary("patched"), null, false, 3, report);
-    Map<Outcome, Integer> stock = race("stock", NativeLibraries.flavourLibrary("stock"), null, false, 5, report);
+    Map<Outcome, Integer> patched = race("patched", BuildCache.flavourLibrary("patched"), null, false, 3, report);
+    Map<Outcome, Integer> stock = race("stock", BuildCache.flavourLibrary("stock"), null, false, 5, report);
     Map<Outcome, Integer> upstream =
-        race("upstream", NativeLibraries.flavourLibrary("upstream"), null, false, 2, report);
+        race("upstream", BuildCache.flavourLibrary("upstream"), null, false, 2, report);
     Path reference = Scripts.repo().resolve(run("libnode-build/build", "--print", "reference").strip());
     // Debian's Node 24 needs sid's userland: its children run there.
     Map<Outcome, Integer> shipped =

@@ -170,7 +170,7 @@ class FunctionCallTest {
                 () -> {
                   CompletableFuture<Object> result = waitFor.call(gate);
                   registered.countDown();
-                  return node.await(result);
+                  return result.get();
                 }));
       }
       assertTrue(registered.await(60, TimeUnit.SECONDS));

@@ -14,6 +14,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.nodeffm.napi.ThreadSafeFunction;
+import org.nodeffm.napi.NapiStatus;
+import org.nodeffm.napi.CallMode;
+import org.nodeffm.internal.Handles;
 
 /** JavaScript calls Java: synchronous and asynchronous Java functions, errors both ways. */
 class JavaCallbackTest {
@@ -123,7 +127,7 @@ class JavaCallbackTest {
     AtomicReference<Throwable> blocking = new AtomicReference<>();
     AtomicReference<Throwable> join = new AtomicReference<>();
     AtomicReference<Throwable> tsfnCall = new AtomicReference<>();
-    ThreadSafeFunction bounded = node.createThreadSafeFunction("() => {}", 1, 0);
+    ThreadSafeFunction bounded = node.createThreadSafeFunction(node.function("() => {}"), 1, 0);
     node.expose(
         "tryToWait",
         args -> {

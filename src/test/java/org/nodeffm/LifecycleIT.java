@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.nodeffm.internal.Handles;
 
 /** Several runtimes at once, closing under load and from inside, and many start/close cycles. */
 class LifecycleIT {

@@ -36,7 +36,7 @@ class NativesIT {
     Path loaded = Path.of(result.line("libnode="));
     assertTrue(loaded.startsWith(cache.resolve("natives")), "not extracted into the cache: " + loaded);
     assertEquals(natives.getProperty("sha256." + natives.getProperty("libnode")), sha256(loaded));
-    assertEquals(sha256(NativeLibraries.flavourLibrary("patched").toRealPath()), sha256(loaded),
+    assertEquals(sha256(BuildCache.flavourLibrary("patched").toRealPath()), sha256(loaded),
         "the natives' libnode is not the patched flavour");
   }
 

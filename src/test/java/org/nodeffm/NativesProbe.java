@@ -5,6 +5,6 @@ final class NativesProbe {
   private NativesProbe() {}
 
   public static void main(String[] args) {
-    System.out.println("libnode=" + LibNode.load());
+    System.out.println("libnode=" + NodeEngine.get().libnode());
   }
 }

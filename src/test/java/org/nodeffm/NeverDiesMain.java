@@ -88,10 +88,6 @@ final class NeverDiesMain {
                   throw new StackOverflowError("listener");
                 })
             .start()) {
-      node.onReport(
-          (tag, value) -> {
-            throw new OutOfMemoryError("report listener");
-          });
       node.expose(
           "throwsError",
           args -> {
@@ -107,7 +103,7 @@ final class NeverDiesMain {
       System.out.println(node.eval("try { throwsError() } catch (e) { e.message }"));
       System.out.println(node.eval("try { throwsChecked() } catch (e) { e.message }"));
       System.out.println(node.evaluate("failsLater().catch((e) => e.message)").join());
-      node.eval("console.log('swallowed'); nodeffm.report(1, 2)");
+      node.eval("console.log('swallowed')");
       node.eval(
           "process.on('uncaughtException', () => {}); setTimeout(() => { throw new Error('x'); })");
       Thread.sleep(200);
@@ -181,7 +177,9 @@ final class NeverDiesMain {
 
   private static void nodeOptions() {
     try (NodeRuntime node =
-        NodeRuntime.builder().nodeOptions("--expose-gc", "--max-old-space-size=64").start()) {
+        NodeRuntime.builder()
+            .engine(NodeEngine.withOptions("--expose-gc", "--max-old-space-size=64"))
+            .start()) {
       System.out.println("gc: " + node.eval("typeof gc"));
       long limit =
           ((Number) node.evaluate("require('v8').getHeapStatistics().heap_size_limit").join())
@@ -189,13 +187,15 @@ final class NeverDiesMain {
       System.out.println("heap limit: " + limit / (1024 * 1024) + " MB");
       System.out.println("heap limit below 512 MB: " + (limit < 512L * 1024 * 1024));
       try (NodeRuntime same =
-              NodeRuntime.builder().nodeOptions("--expose-gc", "--max-old-space-size=64").start();
+              NodeRuntime.builder()
+                  .engine(NodeEngine.withOptions("--expose-gc", "--max-old-space-size=64"))
+                  .start();
           NodeRuntime none = NodeRuntime.start()) {
         System.out.println(
             "same options, and none: " + same.eval("typeof gc") + " " + none.eval("typeof gc"));
       }
       try {
-        NodeRuntime.builder().nodeOptions("--max-old-space-size=512").start();
+        NodeRuntime.builder().engine(NodeEngine.withOptions("--max-old-space-size=512")).start();
         System.out.println("other options: started");
       } catch (IllegalStateException e) {
         System.out.println("other options: " + e.getMessage());
@@ -207,7 +207,7 @@ final class NeverDiesMain {
 
   private static void badNodeOption() {
     try {
-      NodeRuntime.builder().nodeOptions("--no-such-option").start();
+      NodeRuntime.builder().engine(NodeEngine.withOptions("--no-such-option")).start();
       System.out.println("started");
     } catch (IllegalStateException e) {
       System.out.println("refused: " + e.getMessage());

@@ -9,6 +9,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.nodeffm.napi.ThreadSafeFunction;
+import org.nodeffm.napi.NapiStatus;
+import org.nodeffm.napi.CallMode;
 
 /**
  * One round of the teardown race: Java threads use all four operations of a thread-safe function
@@ -44,7 +47,7 @@ final class TeardownRace {
     long context = 0x5eed0000L + round;
     NodeRuntime node = NodeRuntime.start();
     ThreadSafeFunction function =
-        node.createThreadSafeFunction("(n) => {}", round % 3 == 0 ? 0 : 1 + round % 4, context);
+        node.createThreadSafeFunction(node.function("(n) => {}"), round % 3 == 0 ? 0 : 1 + round % 4, context);
     CountDownLatch holding = new CountDownLatch(THREADS);
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < THREADS; t++) {
@@ -92,7 +95,7 @@ final class TeardownRace {
       Map<Operation, Map<NapiStatus, Long>> counts,
       List<String> violations) {
     try {
-      record(counts, Operation.ACQUIRE, function.acquire());
+      record(counts, Operation.ACQUIRE, function.acquire().status());
       holding.countDown();
       boolean holds = true;
       for (long i = 0; holds; i++) {
@@ -109,7 +112,7 @@ final class TeardownRace {
             }
           }
           case 1 -> {
-            NapiStatus status = function.acquire();
+            NapiStatus status = function.acquire().status();
             record(counts, Operation.ACQUIRE, status);
             if (status == NapiStatus.OK) {
               record(counts, Operation.RELEASE, function.release());
@@ -146,7 +149,7 @@ final class TeardownRace {
    */
   public static void main(String[] args) throws InterruptedException {
     int rounds = Integer.parseInt(args[0]);
-    System.out.println("libnode: " + LibNode.configuredLibrary());
+    System.out.println("libnode: " + NodeEngine.get().libnode());
     for (int round = 0; round < rounds; round++) {
       Round result = run(round);
       if (!result.violations().isEmpty()) {

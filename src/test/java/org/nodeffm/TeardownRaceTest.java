@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.nodeffm.napi.NapiStatus;
 
 /**
  * Eight Java threads call (blocking and not), acquire, release and read the context of a

@@ -12,6 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.nodeffm.napi.ThreadSafeFunction;
+import org.nodeffm.napi.NapiStatus;
 
 /**
  * Exceptions nobody catches reach the Java listener, and the runtime keeps running or stops as
@@ -91,7 +93,7 @@ class UncaughtErrorTest {
   void aThrowingThreadSafeFunctionCallbackIsUncaught() throws Exception {
     start();
     ThreadSafeFunction function =
-        node.createThreadSafeFunction("(n) => { throw new Error('callback ' + n); }", 0, 0);
+        node.createThreadSafeFunction(node.function("(n) => { throw new Error('callback ' + n); }"), 0, 0);
     assertEquals(NapiStatus.OK, function.call(7));
     assertEquals(1, exitCodeOf(node));
     assertEquals("Error: callback 7", seen.get(0).error().getMessage());

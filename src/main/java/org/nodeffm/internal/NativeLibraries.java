@@ -23,17 +23,21 @@ import java.util.Properties;
  *
  * <p>libnode, first match wins: the system property {@value #LIBNODE_PROPERTY}, the environment
  * variable {@value #LIBNODE_ENV}, the natives jar on the class path ({@code
- * org.nodeffm:node-ffm:<version>:<platform>-node<line>}), the patched flavour that {@code
- * libnode-build/build} installed in its cache. The shim: the system property {@value
+ * org.nodeffm:node-ffm:<version>:<platform>-node<line>}). The shim: the system property {@value
  * #SHIM_PROPERTY}, else the natives on the class path.
  *
- * <p>Natives are extracted once into {@code <cache>/natives/<version>-<digest>/}, every file
+ * <p>Natives are extracted once into {@code <cache>/natives/<platform>-<version>-<id>/}, every file
  * checked against the sha256 that {@code natives.properties} lists, each written to a temporary
  * file and moved into place atomically under a file lock, so concurrent JVMs share one copy.
  */
 public final class NativeLibraries {
+  /** The system property that names a libnode. */
   public static final String LIBNODE_PROPERTY = "nodeffm.libnode";
+
+  /** The environment variable that names a libnode. */
   public static final String LIBNODE_ENV = "NODE_FFM_LIBNODE";
+
+  /** The system property that names a shim. */
   public static final String SHIM_PROPERTY = "nodeffm.shim";
 
   private static final String BUILD_PROPERTIES = "/org/nodeffm/node.properties";
@@ -43,7 +47,12 @@ public final class NativeLibraries {
 
   private NativeLibraries() {}
 
-  /** The libnode this process uses. */
+  /**
+   * The libnode this process uses.
+   *
+   * @return its path
+   * @throws IllegalStateException if none is configured and no natives are on the class path
+   */
   public static Path libnode() {
     String configured = System.getProperty(LIBNODE_PROPERTY);
     if (configured == null || configured.isBlank()) {
@@ -56,10 +65,23 @@ public final class NativeLibraries {
     if (natives != null && natives.getProperty("libnode") != null) {
       return extract(natives, natives.getProperty("libnode"));
     }
-    return existing(flavourLibrary("patched"), "the libnode-build cache");
+    throw new IllegalStateException(
+        "no libnode: add the natives jar org.nodeffm:node-ffm:<version>:"
+            + platform()
+            + " to the class path, or point -D"
+            + LIBNODE_PROPERTY
+            + " or "
+            + LIBNODE_ENV
+            + " at a libnode.so built with --shared (libnode-build/build in the node-ffm"
+            + " repository builds one)");
   }
 
-  /** The shim compiled against {@link #libnode()}'s ABI. */
+  /**
+   * The shim compiled against {@link #libnode()}'s ABI.
+   *
+   * @return its path
+   * @throws IllegalStateException if none is configured and no natives are on the class path
+   */
   public static Path shim() {
     String configured = System.getProperty(SHIM_PROPERTY);
     if (configured != null && !configured.isBlank()) {
@@ -80,24 +102,12 @@ public final class NativeLibraries {
   }
 
   /**
-   * {@code <cache>/<key>/<flavour>/lib/libnode.so} as {@code libnode-build/build} installs it for
-   * the default Node line (see libnode-build/node.properties).
-   */
-  public static Path flavourLibrary(String flavour) {
-    Properties build = resource(BUILD_PROPERTIES);
-    if (build == null) {
-      throw new IllegalStateException(BUILD_PROPERTIES + " is missing from the class path");
-    }
-    String line = build.getProperty("node.line");
-    String version = build.getProperty("line." + line + ".version");
-    String source = build.getProperty("line." + line + ".source");
-    String key = "official".equals(source) ? version : version + "-" + source;
-    return cacheDir(build).resolve(key).resolve(flavour).resolve("lib").resolve("libnode.so");
-  }
-
-  /**
-   * Says why a library failed to load and what to do, from the build facts recorded beside it:
-   * the userland it was built in and the glibc it needs.
+   * Says why a library failed to load and what to do, from the build facts recorded beside it: the
+   * userland it was built in and the glibc it needs.
+   *
+   * @param library the library that failed to load
+   * @param error how it failed
+   * @return the exception to throw
    */
   public static IllegalStateException loadFailure(Path library, UnsatisfiedLinkError error) {
     Properties facts = buildFacts(library);
@@ -112,7 +122,8 @@ public final class NativeLibraries {
       if ("sid".equals(userland)) {
         message
             .append(" and the shared libraries of Debian sid, where it was built; run the JVM in")
-            .append(" that userland (libnode-build/bin/java in the node-ffm repository does), or build")
+            .append(
+                " that userland (libnode-build/bin/java in the node-ffm repository does), or build")
             .append(" libnode on this system: libnode-build/build --node-version ")
             .append(facts.getProperty("node.version", "X.Y.Z"));
       }
@@ -120,11 +131,16 @@ public final class NativeLibraries {
     return new IllegalStateException(message.toString(), error);
   }
 
-  /** The platform part of the natives' classifier, e.g. {@code linux-x86_64-node22}. */
+  /**
+   * The platform part of the natives' classifier, e.g. {@code linux-x86_64-node22}.
+   *
+   * @return the platform
+   */
   public static String platform() {
-    String os = System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux")
-        ? "linux"
-        : System.getProperty("os.name").toLowerCase(Locale.ROOT).replace(' ', '_');
+    String os =
+        System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux")
+            ? "linux"
+            : System.getProperty("os.name").toLowerCase(Locale.ROOT).replace(' ', '_');
     String arch = System.getProperty("os.arch");
     if (arch.equals("amd64")) {
       arch = "x86_64";
@@ -143,13 +159,19 @@ public final class NativeLibraries {
   private static Path extract(Properties natives, String name) {
     String sha = natives.getProperty("sha256." + name);
     if (sha == null) {
-      throw new IllegalStateException("natives.properties of " + platform() + " has no sha256 for " + name);
+      throw new IllegalStateException(
+          "natives.properties of " + platform() + " has no sha256 for " + name);
     }
     Properties build = resource(BUILD_PROPERTIES);
     Path dir =
         cacheDir(build)
             .resolve("natives")
-            .resolve(platform() + "-" + natives.getProperty("node.version") + "-" + natives.getProperty("id"));
+            .resolve(
+                platform()
+                    + "-"
+                    + natives.getProperty("node.version")
+                    + "-"
+                    + natives.getProperty("id"));
     Path target = dir.resolve(name);
     try {
       Files.createDirectories(dir);
@@ -157,7 +179,8 @@ public final class NativeLibraries {
         return target;
       }
       try (FileChannel lockFile =
-              FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+              FileChannel.open(
+                  dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
           FileLock _ = lockFile.lock()) {
         if (Files.isRegularFile(target) && sha.equals(sha256(target))) {
           return target;
@@ -170,7 +193,12 @@ public final class NativeLibraries {
         if (!sha.equals(actual)) {
           Files.delete(temp);
           throw new IllegalStateException(
-              "the natives jar's " + name + " has sha256 " + actual + ", natives.properties says " + sha);
+              "the natives jar's "
+                  + name
+                  + " has sha256 "
+                  + actual
+                  + ", natives.properties says "
+                  + sha);
         }
         move(temp, target);
       }
@@ -207,7 +235,8 @@ public final class NativeLibraries {
   }
 
   private static String sha256(Path file) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+    try (InputStream in =
+        new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
       in.transferTo(java.io.OutputStream.nullOutputStream());
       return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
     } catch (NoSuchAlgorithmException e) {
@@ -224,15 +253,14 @@ public final class NativeLibraries {
               + library
               + " (from "
               + source
-              + "). Build it with libnode-build/build in the node-ffm repository (about 110"
-              + " minutes on 2 cores the first time), add the natives jar org.nodeffm:node-ffm:"
-              + "<version>:"
-              + platform()
-              + ", or point -D"
+              + "). Point -D"
               + LIBNODE_PROPERTY
               + " or "
               + LIBNODE_ENV
-              + " at a libnode.so built with --shared.");
+              + " at a libnode.so built with --shared (libnode-build/build in the node-ffm"
+              + " repository builds one), or add the natives jar org.nodeffm:node-ffm:<version>:"
+              + platform()
+              + " instead.");
     }
     return library;
   }
@@ -251,7 +279,8 @@ public final class NativeLibraries {
   /** BUILD-INFO of a flavour folder (lib/..) or of an extracted natives folder. */
   private static Properties buildFacts(Path library) {
     Path dir = library.toAbsolutePath().getParent();
-    for (Path candidate : new Path[] {dir.resolve("BUILD-INFO"), dir.getParent().resolve("BUILD-INFO")}) {
+    for (Path candidate :
+        new Path[] {dir.resolve("BUILD-INFO"), dir.getParent().resolve("BUILD-INFO")}) {
       if (Files.isRegularFile(candidate)) {
         try (InputStream in = Files.newInputStream(candidate)) {
           Properties facts = new Properties();

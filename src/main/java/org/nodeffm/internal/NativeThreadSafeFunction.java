@@ -1,4 +1,4 @@
-package org.nodeffm;
+package org.nodeffm.internal;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
@@ -7,37 +7,30 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
-import java.lang.ref.Reference;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.nodeffm.internal.bindings.NodeApi;
+import org.nodeffm.internal.bindings.nodeffm_finalize_listener;
+import org.nodeffm.napi.CallMode;
+import org.nodeffm.napi.NapiStatus;
+import org.nodeffm.napi.ThreadSafeFunction;
 
 /**
- * The Java handle of a Node-API thread-safe function ({@code napi_threadsafe_function}), usable
- * from any thread.
- *
- * <p>As in Node-API, a thread uses the function while it holds a reference: the creating thread
- * holds one, other threads {@link #acquire()} one, and each reference ends with {@link #release()},
- * {@link #abort()}, or a {@link #call} that returns {@link NapiStatus#CLOSING}. Unlike Node-API,
- * misuse cannot crash the JVM: {@link #call}, {@link #release()}, {@link #abort()} and {@link
- * #context()} on a thread that holds no reference, and {@link #acquire()} once every reference is
- * gone, throw {@link IllegalStateException}. The references of a thread that ends while holding
- * some are released the next time a thread takes its first reference or drops its last one.
- *
- * <p>After the {@link NodeRuntime} is closed the function is finalized, but stays usable by the
- * threads that still hold references: {@code call} and {@code acquire} return {@code CLOSING},
- * {@code release} returns {@code OK} and {@code context} still works. Its native memory is freed
- * when the last reference is dropped (or when this handle is garbage-collected).
- *
- * <p>A {@link CallMode#BLOCKING} call waits inside Node-API while the queue is full: the thread
- * cannot be interrupted there, and a virtual thread pins its carrier thread while it waits. On the
- * runtime's own event loop thread, a blocking call on a bounded queue throws instead of waiting for
- * that very thread.
+ * The Java handle of a Node-API thread-safe function: {@link ThreadSafeFunction}'s contract (see
+ * there) over {@code napi_*_threadsafe_function}, with Java's bookkeeping of which thread holds
+ * which references.
  */
-public final class ThreadSafeFunction {
+public final class NativeThreadSafeFunction implements ThreadSafeFunction {
+  /**
+   * The finalize listener of the thread-safe functions a runtime creates ({@code
+   * nodeffm_runtime_new}): marks the handle whose {@link Handles} id is its data finalized.
+   */
+  public static final MemorySegment FINALIZED =
+      nodeffm_finalize_listener.allocate(NativeThreadSafeFunction::finalized, Arena.global());
+
   private static final Cleaner CLEANER = Cleaner.create();
   private static final int BLOCKING = NodeApi.napi_tsfn_blocking();
   private static final int NONBLOCKING = NodeApi.napi_tsfn_nonblocking();
@@ -167,143 +160,65 @@ public final class ThreadSafeFunction {
     }
   }
 
-  /**
-   * The reference a {@link NodeRuntime} holds on its task queue for every thread: any thread may
-   * call through it without a reference of its own, and without a lock, until it is closed; then it
-   * is released once the calls in flight have returned. State: twice the calls in flight, plus one
-   * once closed.
-   */
-  private static final class SharedReference {
-    private final AtomicLong state = new AtomicLong();
-
-    boolean enter() {
-      if ((state.getAndAdd(2) & 1) != 0) {
-        state.getAndAdd(-2);
-        return false;
-      }
-      return true;
-    }
-
-    void exit() {
-      state.getAndAdd(-2);
-    }
-
-    /** Refuses new calls, then waits (spinning: calls never block) for those in flight. */
-    boolean closeAndAwait() {
-      if ((state.getAndIncrement() & 1) != 0) {
-        state.getAndDecrement();
-        return false;
-      }
-      for (int spins = 0; state.get() != 1; spins++) {
-        if (spins < 1000) {
-          Thread.onSpinWait();
-        } else {
-          Thread.yield(); // A caller was descheduled inside its call: let it finish.
-        }
-      }
-      return true;
-    }
-  }
-
   private final MemorySegment handle;
   private final Holders holders;
   private final ThreadLocal<Lease> lease = ThreadLocal.withInitial(Lease::new);
-  private final Thread loopThread;
+  private final BooleanSupplier onLoopThread;
   private final boolean bounded;
-  private final SharedReference shared;
   private volatile boolean finalized;
 
-  /** A handle whose native function was created with two references; see {@link Holders}. */
-  ThreadSafeFunction(MemorySegment handle) {
-    this(handle, null, true, false);
-  }
-
-  private ThreadSafeFunction(
-      MemorySegment handle, Thread loopThread, boolean bounded, boolean sharedOnly) {
+  /**
+   * A handle whose native function was created with two references: one for the thread that asked
+   * for it (adopt it there with {@link #adoptCreatorReference()}) and Java's own.
+   *
+   * @param handle the {@code napi_threadsafe_function}
+   * @param onLoopThread whether the calling thread runs the runtime's JavaScript (a blocking call
+   *     on a bounded queue would wait for itself there)
+   * @param bounded whether the queue has a maximum size
+   */
+  public NativeThreadSafeFunction(
+      MemorySegment handle, BooleanSupplier onLoopThread, boolean bounded) {
     Objects.requireNonNull(handle, "handle");
     if (handle.equals(MemorySegment.NULL)) {
       throw new IllegalArgumentException("a thread-safe function handle cannot be NULL");
     }
     this.handle = handle;
-    this.loopThread = loopThread;
+    this.onLoopThread = Objects.requireNonNull(onLoopThread, "onLoopThread");
     this.bounded = bounded;
     this.holders = new Holders(handle);
-    this.shared = sharedOnly ? new SharedReference() : null;
-    if (!sharedOnly) {
-      CLEANER.register(this, holders);
-    }
+    CLEANER.register(this, holders);
   }
 
-  /**
-   * A function created with two references on {@code loopThread}'s environment: one for the thread
-   * that asked for it (adopt it there with {@link #adoptCreatorReference()}) and Java's own.
-   */
-  static ThreadSafeFunction created(MemorySegment handle, Thread loopThread, long maxQueueSize) {
-    return new ThreadSafeFunction(handle, loopThread, maxQueueSize != 0, false);
-  }
-
-  /**
-   * The task queue of a runtime, created with one reference: the {@link SharedReference} through
-   * which any thread calls ({@link #callShared}) until {@link #closeShared()}.
-   */
-  static ThreadSafeFunction sharedQueue(MemorySegment handle, Thread loopThread) {
-    return new ThreadSafeFunction(handle, loopThread, false, true);
-  }
-
-  void adoptCreatorReference() {
+  /** The creating thread takes the reference made for it. */
+  public void adoptCreatorReference() {
     Lease mine = lease.get();
     holders.add(mine);
     mine.add(1);
   }
 
-  void markFinalized() {
+  private void markFinalized() {
     finalized = true;
   }
 
-  /**
-   * A non-blocking call by any thread through the shared reference: {@code OK}, or {@code CLOSING}
-   * once {@link #closeShared()} has begun (or Node.js closed the function).
-   */
-  NapiStatus callShared(long payload) {
-    if (!shared.enter()) {
-      return NapiStatus.CLOSING;
-    }
+  private static void finalized(long handle) {
     try {
-      return NapiStatus.of(
-          NodeApi.napi_call_threadsafe_function(
-              handle, MemorySegment.ofAddress(payload), NONBLOCKING));
-    } finally {
-      shared.exit();
+      if (Handles.remove(handle) instanceof NativeThreadSafeFunction function) {
+        function.markFinalized();
+      }
+    } catch (Throwable t) {
+      Upcalls.logQuietly("finalizing a thread-safe function failed", t);
     }
   }
 
-  /**
-   * Refuses further shared calls, waits for those in flight, and releases the shared reference. On
-   * the loop thread, before the environment is torn down.
-   */
-  void closeShared() {
-    if (shared.closeAndAwait()) {
-      NodeApi.napi_release_threadsafe_function(handle, RELEASE);
-    }
-  }
-
-  /** {@link #call(long, CallMode)} with {@link CallMode#BLOCKING}. */
+  @Override
   public NapiStatus call(long payload) {
     return call(payload, CallMode.BLOCKING);
   }
 
-  /**
-   * Queues a call of the JavaScript function with {@code payload} ({@code
-   * napi_call_threadsafe_function}).
-   *
-   * @return {@code OK} if queued; {@code QUEUE_FULL} if non-blocking and the queue is full; {@code
-   *     CLOSING} if the function is closing or finalized, which also ends this thread's reference
-   * @throws IllegalStateException if this thread holds no reference, or if a blocking call on a
-   *     bounded queue comes from the runtime's event loop thread (it would wait for itself)
-   */
+  @Override
   public NapiStatus call(long payload, CallMode mode) {
     Lease mine = requireReference("call");
-    if (mode == CallMode.BLOCKING && bounded && Thread.currentThread() == loopThread) {
+    if (mode == CallMode.BLOCKING && bounded && onLoopThread.getAsBoolean()) {
       throw new IllegalStateException(
           "call(): a blocking call on the event loop thread could wait for that thread itself"
               + " (use CallMode.NONBLOCKING there)");
@@ -319,17 +234,12 @@ public final class ThreadSafeFunction {
       }
       return NapiStatus.of(status);
     } finally {
-      Reference.reachabilityFence(this);
+      java.lang.ref.Reference.reachabilityFence(this);
     }
   }
 
-  /**
-   * Takes a reference for the calling thread ({@code napi_acquire_threadsafe_function}).
-   *
-   * @return {@code OK}, or {@code CLOSING} (no reference taken) if the function is closing
-   * @throws IllegalStateException if no thread holds a reference any more
-   */
-  public NapiStatus acquire() {
+  @Override
+  public Reference acquire() {
     Lease mine = lease.get();
     boolean first = mine.count() == 0;
     if (first) {
@@ -339,40 +249,28 @@ public final class ThreadSafeFunction {
       int status = NodeApi.napi_acquire_threadsafe_function(handle);
       if (status == OK) {
         mine.add(1);
-      } else if (first) {
+        return new Acquired(NapiStatus.OK);
+      }
+      if (first) {
         holders.remove(mine);
       }
-      return NapiStatus.of(status);
+      return new Acquired(NapiStatus.of(status));
     } finally {
-      Reference.reachabilityFence(this);
+      java.lang.ref.Reference.reachabilityFence(this);
     }
   }
 
-  /**
-   * Ends one reference of the calling thread ({@code napi_release_threadsafe_function} with {@code
-   * napi_tsfn_release}). When the last reference ends, the function closes.
-   *
-   * @throws IllegalStateException if this thread holds no reference
-   */
+  @Override
   public NapiStatus release() {
     return release(RELEASE, "release");
   }
 
-  /**
-   * Ends one reference of the calling thread and closes the function for every thread ({@code
-   * napi_release_threadsafe_function} with {@code napi_tsfn_abort}).
-   *
-   * @throws IllegalStateException if this thread holds no reference
-   */
+  @Override
   public NapiStatus abort() {
     return release(ABORT, "abort");
   }
 
-  /**
-   * The context given at creation ({@code napi_get_threadsafe_function_context}).
-   *
-   * @throws IllegalStateException if this thread holds no reference
-   */
+  @Override
   public long context() {
     Lease mine = requireReference("context");
     try {
@@ -384,33 +282,26 @@ public final class ThreadSafeFunction {
       }
       return result.get(ADDRESS, 0).address();
     } finally {
-      Reference.reachabilityFence(this);
+      java.lang.ref.Reference.reachabilityFence(this);
     }
   }
 
-  /**
-   * The {@code napi_threadsafe_function}, for native code that uses the function itself. That code
-   * must follow Node-API's rules: acquire its own references and release them; the native function
-   * stays allocated at least while this handle has {@link #references()} above zero.
-   */
+  @Override
   public MemorySegment nativeHandle() {
     return handle;
   }
 
-  /** Whether Node.js has finalized the function (its finalize callback ran). */
+  @Override
   public boolean isFinalized() {
     return finalized;
   }
 
-  /** How many references the calling thread holds. */
+  @Override
   public long referencesOfCurrentThread() {
     return lease.get().count();
   }
 
-  /**
-   * How many references all threads hold together (a snapshot while other threads use the
-   * function); 0 once the function is released for good.
-   */
+  @Override
   public long references() {
     return holders.sum();
   }
@@ -433,7 +324,7 @@ public final class ThreadSafeFunction {
       dropReference(mine);
       return NapiStatus.of(status);
     } finally {
-      Reference.reachabilityFence(this);
+      java.lang.ref.Reference.reachabilityFence(this);
     }
   }
 
@@ -445,9 +336,6 @@ public final class ThreadSafeFunction {
   }
 
   private Lease requireReference(String operation) {
-    if (shared != null) {
-      throw new IllegalStateException(operation + "(): this is a runtime's internal task queue");
-    }
     Lease mine = lease.get();
     if (mine.count() > 0) {
       return mine;
@@ -462,5 +350,45 @@ public final class ThreadSafeFunction {
             + Thread.currentThread().getName()
             + " holds no reference to this thread-safe function (acquire() one first;"
             + " release(), abort() and a call that returned CLOSING end it)");
+  }
+
+  /** The reference one {@link #acquire()} took (or did not take: {@code CLOSING}). */
+  private final class Acquired implements Reference {
+    private final NapiStatus status;
+    private final Thread thread = Thread.currentThread();
+    private boolean closed;
+
+    Acquired(NapiStatus status) {
+      this.status = status;
+      this.closed = status != NapiStatus.OK;
+    }
+
+    @Override
+    public NapiStatus status() {
+      return status;
+    }
+
+    @Override
+    public void close() {
+      if (closed) {
+        return;
+      }
+      if (Thread.currentThread() != thread) {
+        throw new IllegalStateException(
+            "close(): a reference is closed by the thread that acquired it ("
+                + thread.getName()
+                + "), not by "
+                + Thread.currentThread().getName());
+      }
+      closed = true;
+      if (lease.get().count() > 0) {
+        release();
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "ThreadSafeFunction.Reference[" + status + (closed ? ", closed" : "") + "]";
+    }
   }
 }

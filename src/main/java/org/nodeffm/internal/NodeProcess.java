@@ -1,41 +1,42 @@
-package org.nodeffm;
+package org.nodeffm.internal;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.List;
-import org.nodeffm.internal.NativeLibraries;
 import org.nodeffm.internal.bindings.NodeApi;
 
 /**
- * Loads libnode and the native shim, once per process, and initialises Node.js. Where they come
- * from is {@link NativeLibraries}'s business.
+ * Node.js in this process: libnode and the native shim, loaded once, and Node.js initialised once
+ * with its command-line options. Where the libraries come from is {@link NativeLibraries}'s
+ * business.
  */
-final class LibNode {
+public final class NodeProcess {
   private static Path loaded;
   private static List<String> loadedOptions;
 
-  private LibNode() {}
-
-  /** {@link #load(List)} without Node.js options. */
-  static Path load() {
-    return load(List.of());
-  }
+  private NodeProcess() {}
 
   /**
    * Loads libnode and the shim and initialises Node.js with {@code options}, once; returns the
    * libnode loaded. Node.js reads its options once per process: a later call with other options
    * (not none) fails.
+   *
+   * @param options Node.js command-line options (none: whatever the process runs with)
+   * @return the libnode loaded
+   * @throws IllegalStateException if the libraries cannot be loaded, Node.js rejects the options,
+   *     or the process already runs Node.js with other options
    */
-  static synchronized Path load(List<String> options) {
+  public static synchronized Path load(List<String> options) {
     if (loaded != null) {
       if (!options.isEmpty() && !options.equals(loadedOptions)) {
         throw new IllegalStateException(
             "Node.js options are per process, and this process already runs Node.js with "
                 + loadedOptions
                 + ", not "
-                + options);
+                + options
+                + " (every runtime of a process shares its NodeEngine)");
       }
       return loaded;
     }
@@ -63,21 +64,20 @@ final class LibNode {
     return loaded;
   }
 
+  /**
+   * The options Node.js runs with in this process.
+   *
+   * @return the options, or null if Node.js is not initialised yet
+   */
+  public static synchronized List<String> options() {
+    return loadedOptions;
+  }
+
   private static void systemLoad(Path library) {
     try {
       System.load(library.toAbsolutePath().toString());
     } catch (UnsatisfiedLinkError e) {
       throw NativeLibraries.loadFailure(library, e);
     }
-  }
-
-  /** The libnode this process uses (configured, from the natives jar, or the build cache). */
-  static Path configuredLibrary() {
-    return NativeLibraries.libnode();
-  }
-
-  /** {@code <cache>/<key>/<flavour>/lib/libnode.so} of the default line. */
-  static Path flavourLibrary(String flavour) {
-    return NativeLibraries.flavourLibrary(flavour);
   }
 }

@@ -1,4 +1,4 @@
-package org.nodeffm;
+package org.nodeffm.internal;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
@@ -11,7 +11,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import org.nodeffm.internal.bindings.NodeApi;
+import org.nodeffm.internal.bindings.napi_callback;
 import org.nodeffm.internal.bindings.napi_extended_error_info;
+import org.nodeffm.internal.bindings.napi_finalize;
+import org.nodeffm.napi.NapiStatus;
 
 /**
  * A {@code napi_env} during one piece of work on the event loop thread (a task, a call from
@@ -19,11 +22,38 @@ import org.nodeffm.internal.bindings.napi_extended_error_info;
  * until the handle scope of that work ends; memory for arguments and results until {@link
  * #close()}.
  *
- * <p>A call that fails with a JavaScript exception throws {@link JavaScriptException}; one that
- * fails because the runtime is stopping throws {@link RuntimeClosedException}.
+ * <p>A call that fails with a JavaScript exception throws what the runtime's {@link Thrown}
+ * converter makes of it (a {@code JavaScriptException}); one that fails because the runtime is
+ * stopping throws its {@link LoopState#closedException()}.
  */
-final class NapiEnv implements AutoCloseable, SegmentAllocator {
-  static final int OK = NodeApi.napi_ok();
+public final class NapiEnv implements AutoCloseable, SegmentAllocator {
+  /** {@code napi_ok}. */
+  public static final int OK = NodeApi.napi_ok();
+
+  /** Converts a thrown JavaScript value (no longer pending) into the Java exception to throw. */
+  @FunctionalInterface
+  public interface Thrown {
+    /**
+     * The exception for {@code value}.
+     *
+     * @param env the environment of the failed call
+     * @param value the thrown value ({@code napi_value})
+     * @return the exception to throw
+     */
+    RuntimeException convert(NapiEnv env, MemorySegment value);
+  }
+
+  /** Arguments read without a second napi_get_cb_info call. */
+  private static final int USUAL_ARGUMENTS = 8;
+
+  /**
+   * {@code napi_callback} of every function {@link #function} makes; data: a {@link Handles} id.
+   */
+  private static final MemorySegment CALL = napi_callback.allocate(NapiEnv::call, Arena.global());
+
+  /** {@code napi_finalize} that removes the {@link Handles} entry whose id is its data. */
+  private static final MemorySegment RELEASE_HANDLE =
+      napi_finalize.allocate(NapiEnv::releaseHandle, Arena.global());
 
   /**
    * A loop thread's scratch memory for the arguments and results of Node-API calls, so that a call
@@ -31,7 +61,7 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
    * inside a task), so it is a stack: each user takes what it needs on top and gives it back, in
    * reverse order, when it is done. What does not fit comes from an arena of the user's own.
    */
-  static final class Scratch {
+  private static final class Scratch {
     private static final long SIZE = 64 * 1024;
     private static final ThreadLocal<Scratch> OF_THREAD = ThreadLocal.withInitial(Scratch::new);
 
@@ -61,18 +91,64 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
     }
   }
 
-  final NodeRuntime runtime;
-  final MemorySegment env;
+  private final LoopState loop;
+  private final Thrown thrown;
+  private final MemorySegment env;
   private final Scratch scratch = Scratch.ofCurrentThread();
   private final long mark = scratch.mark();
   private Arena overflow;
 
   /** Set while a thrown value is converted, so that a second exception is not converted too. */
-  boolean convertingException;
+  private boolean convertingException;
 
-  NapiEnv(NodeRuntime runtime, MemorySegment env) {
-    this.runtime = runtime;
+  /**
+   * An environment for one piece of work on the thread that runs {@code loop}'s JavaScript.
+   *
+   * @param loop the runtime's loop, or null for scratch memory only (no Node-API call may fail)
+   * @param thrown converts JavaScript exceptions, or null with {@code loop} null
+   * @param env the {@code napi_env}
+   */
+  public NapiEnv(LoopState loop, Thrown thrown, MemorySegment env) {
+    this.loop = loop;
+    this.thrown = thrown;
     this.env = env;
+  }
+
+  /**
+   * The loop this environment's work runs for.
+   *
+   * @return the loop
+   */
+  public LoopState loop() {
+    return loop;
+  }
+
+  /**
+   * The {@code napi_env}.
+   *
+   * @return the handle
+   */
+  public MemorySegment napiEnv() {
+    return env;
+  }
+
+  /**
+   * Marks the start of the conversion of a thrown value.
+   *
+   * @return false if one is being converted already (a second exception while converting the first
+   *     is not converted: that could go on forever)
+   */
+  public boolean beginConvertingException() {
+    if (convertingException) {
+      return false;
+    }
+    convertingException = true;
+    return true;
+  }
+
+  /** Marks the end of the conversion {@link #beginConvertingException()} began. */
+  public void endConvertingException() {
+    convertingException = false;
   }
 
   /** Memory until {@link #close()}: on the loop thread's scratch stack if it fits. */
@@ -98,57 +174,57 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
 
   // ---------------------------------------------------------------------------- creating values
 
-  MemorySegment undefined() {
+  public MemorySegment undefined() {
     MemorySegment out = pointer();
     check(NodeApi.napi_get_undefined(env, out), "napi_get_undefined");
     return out.get(ADDRESS, 0);
   }
 
-  MemorySegment nullValue() {
+  public MemorySegment nullValue() {
     MemorySegment out = pointer();
     check(NodeApi.napi_get_null(env, out), "napi_get_null");
     return out.get(ADDRESS, 0);
   }
 
-  MemorySegment global() {
+  public MemorySegment global() {
     MemorySegment out = pointer();
     check(NodeApi.napi_get_global(env, out), "napi_get_global");
     return out.get(ADDRESS, 0);
   }
 
-  MemorySegment bool(boolean value) {
+  public MemorySegment bool(boolean value) {
     MemorySegment out = pointer();
     check(NodeApi.napi_get_boolean(env, value, out), "napi_get_boolean");
     return out.get(ADDRESS, 0);
   }
 
-  MemorySegment int32(int value) {
+  public MemorySegment int32(int value) {
     MemorySegment out = pointer();
     check(NodeApi.napi_create_int32(env, value, out), "napi_create_int32");
     return out.get(ADDRESS, 0);
   }
 
   /** A Number; exact only within +-(2^53 - 1). */
-  MemorySegment int64(long value) {
+  public MemorySegment int64(long value) {
     MemorySegment out = pointer();
     check(NodeApi.napi_create_int64(env, value, out), "napi_create_int64");
     return out.get(ADDRESS, 0);
   }
 
-  MemorySegment number(double value) {
+  public MemorySegment number(double value) {
     MemorySegment out = pointer();
     check(NodeApi.napi_create_double(env, value, out), "napi_create_double");
     return out.get(ADDRESS, 0);
   }
 
-  MemorySegment bigInt(long value) {
+  public MemorySegment bigInt(long value) {
     MemorySegment out = pointer();
     check(NodeApi.napi_create_bigint_int64(env, value, out), "napi_create_bigint_int64");
     return out.get(ADDRESS, 0);
   }
 
   /** A BigInt from its sign and magnitude as 64-bit words, least significant first. */
-  MemorySegment bigInt(boolean negative, long[] words) {
+  public MemorySegment bigInt(boolean negative, long[] words) {
     MemorySegment out = pointer();
     MemorySegment data = allocateFrom(JAVA_LONG, words.length == 0 ? new long[] {0} : words);
     check(
@@ -159,32 +235,30 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
   }
 
   /** A string with exactly these UTF-16 code units (any Unicode, lone surrogates, {@code \0}). */
-  MemorySegment string(String value) {
+  public MemorySegment string(String value) {
     MemorySegment out = pointer();
     MemorySegment chars =
-        value.isEmpty()
-            ? allocate(JAVA_CHAR)
-            : allocateFrom(JAVA_CHAR, value.toCharArray());
+        value.isEmpty() ? allocate(JAVA_CHAR) : allocateFrom(JAVA_CHAR, value.toCharArray());
     check(
         NodeApi.napi_create_string_utf16(env, chars, value.length(), out),
         "napi_create_string_utf16");
     return out.get(ADDRESS, 0);
   }
 
-  MemorySegment object() {
+  public MemorySegment object() {
     MemorySegment out = pointer();
     check(NodeApi.napi_create_object(env, out), "napi_create_object");
     return out.get(ADDRESS, 0);
   }
 
-  MemorySegment array(long length) {
+  public MemorySegment array(long length) {
     MemorySegment out = pointer();
     check(NodeApi.napi_create_array_with_length(env, length, out), "napi_create_array_with_length");
     return out.get(ADDRESS, 0);
   }
 
   /** A Buffer with a copy of {@code bytes} (native memory). */
-  MemorySegment bufferCopy(MemorySegment bytes) {
+  public MemorySegment bufferCopy(MemorySegment bytes) {
     MemorySegment out = pointer();
     check(
         NodeApi.napi_create_buffer_copy(env, bytes.byteSize(), bytes, MemorySegment.NULL, out),
@@ -193,10 +267,10 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
   }
 
   /**
-   * A Buffer over {@code memory} itself (no copy), or null if Node.js refuses external buffers.
-   * The memory must outlive every JavaScript reference to the Buffer.
+   * A Buffer over {@code memory} itself (no copy), or null if Node.js refuses external buffers. The
+   * memory must outlive every JavaScript reference to the Buffer.
    */
-  MemorySegment externalBuffer(MemorySegment memory) {
+  public MemorySegment externalBuffer(MemorySegment memory) {
     MemorySegment out = pointer();
     int status =
         NodeApi.napi_create_external_buffer(
@@ -204,13 +278,13 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return status == OK ? out.get(ADDRESS, 0) : null;
   }
 
-  MemorySegment date(double epochMillis) {
+  public MemorySegment date(double epochMillis) {
     MemorySegment out = pointer();
     checkJs(NodeApi.napi_create_date(env, epochMillis, out), "napi_create_date");
     return out.get(ADDRESS, 0);
   }
 
-  MemorySegment error(String message) {
+  public MemorySegment error(String message) {
     MemorySegment out = pointer();
     check(
         NodeApi.napi_create_error(env, MemorySegment.NULL, string(message), out),
@@ -218,41 +292,53 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return out.get(ADDRESS, 0);
   }
 
-  /** A function that calls {@link Upcalls#CALL} with {@code data}. */
-  MemorySegment function(String name, long data) {
+  /**
+   * A JavaScript function that runs {@code callback}, which stays reachable while the function is.
+   *
+   * @param name the function's {@code name}
+   * @param callback what it runs
+   * @return the function
+   */
+  public MemorySegment function(String name, NativeCallback callback) {
+    long handle = Handles.add(callback);
     MemorySegment out = pointer();
-    check(
+    int status =
         NodeApi.napi_create_function(
-            env, allocateFrom(name), -1L, Upcalls.CALL, MemorySegment.ofAddress(data), out),
-        "napi_create_function");
-    return out.get(ADDRESS, 0);
+            env, allocateFrom(name), -1L, CALL, MemorySegment.ofAddress(handle), out);
+    if (status != OK) {
+      Handles.remove(handle);
+      check(status, "napi_create_function");
+    }
+    MemorySegment function = out.get(ADDRESS, 0);
+    releaseWhenCollected(function, handle);
+    return function;
   }
 
   /** An external whose finalizer releases {@link Handles} entry {@code handle}. */
-  MemorySegment external(long handle) {
+  public MemorySegment external(long handle) {
     MemorySegment out = pointer();
     check(
         NodeApi.napi_create_external(
-            env, MemorySegment.ofAddress(handle), Upcalls.RELEASE_HANDLE, MemorySegment.NULL, out),
+            env, MemorySegment.ofAddress(handle), RELEASE_HANDLE, MemorySegment.NULL, out),
         "napi_create_external");
     return out.get(ADDRESS, 0);
   }
 
   /** Releases {@link Handles} entry {@code handle} once {@code value} is garbage-collected. */
-  void releaseWhenCollected(MemorySegment value, long handle) {
+  public void releaseWhenCollected(MemorySegment value, long handle) {
     check(
         NodeApi.napi_add_finalizer(
             env,
             value,
             MemorySegment.ofAddress(handle),
-            Upcalls.RELEASE_HANDLE,
+            RELEASE_HANDLE,
             MemorySegment.NULL,
             MemorySegment.NULL),
         "napi_add_finalizer");
   }
 
   /** A promise; {@code deferred[0]} receives its {@code napi_deferred}. */
-  MemorySegment promise(MemorySegment[] deferred) {
+  public MemorySegment promise(MemorySegment[] deferred) {
     MemorySegment out = pointer();
     MemorySegment deferredOut = pointer();
     check(NodeApi.napi_create_promise(env, deferredOut, out), "napi_create_promise");
@@ -260,56 +346,56 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return out.get(ADDRESS, 0);
   }
 
-  void resolve(MemorySegment deferred, MemorySegment value) {
+  public void resolve(MemorySegment deferred, MemorySegment value) {
     checkJs(NodeApi.napi_resolve_deferred(env, deferred, value), "napi_resolve_deferred");
   }
 
-  void reject(MemorySegment deferred, MemorySegment value) {
+  public void reject(MemorySegment deferred, MemorySegment value) {
     checkJs(NodeApi.napi_reject_deferred(env, deferred, value), "napi_reject_deferred");
   }
 
   // ---------------------------------------------------------------------------- references
 
   /** A strong reference ({@code napi_ref}) that keeps {@code value} alive until deleted. */
-  MemorySegment reference(MemorySegment value) {
+  public MemorySegment reference(MemorySegment value) {
     MemorySegment out = pointer();
     check(NodeApi.napi_create_reference(env, value, 1, out), "napi_create_reference");
     return out.get(ADDRESS, 0);
   }
 
-  MemorySegment referenceValue(MemorySegment reference) {
+  public MemorySegment referenceValue(MemorySegment reference) {
     MemorySegment out = pointer();
     check(NodeApi.napi_get_reference_value(env, reference, out), "napi_get_reference_value");
     return out.get(ADDRESS, 0);
   }
 
-  void deleteReference(MemorySegment reference) {
+  public void deleteReference(MemorySegment reference) {
     NodeApi.napi_delete_reference(env, reference);
   }
 
   // ---------------------------------------------------------------------------- reading values
 
   /** The {@code napi_valuetype} of a value. */
-  int typeOf(MemorySegment value) {
+  public int typeOf(MemorySegment value) {
     MemorySegment type = allocate(JAVA_INT);
     check(NodeApi.napi_typeof(env, value, type), "napi_typeof");
     return type.get(JAVA_INT, 0);
   }
 
-  boolean boolValue(MemorySegment value) {
+  public boolean boolValue(MemorySegment value) {
     MemorySegment out = allocate(JAVA_BOOLEAN);
     check(NodeApi.napi_get_value_bool(env, value, out), "napi_get_value_bool");
     return out.get(JAVA_BOOLEAN, 0);
   }
 
-  double numberValue(MemorySegment value) {
+  public double numberValue(MemorySegment value) {
     MemorySegment out = allocate(JAVA_DOUBLE);
     check(NodeApi.napi_get_value_double(env, value, out), "napi_get_value_double");
     return out.get(JAVA_DOUBLE, 0);
   }
 
   /** The BigInt's value if it fits in a long, else null. */
-  Long bigIntAsLong(MemorySegment value) {
+  public Long bigIntAsLong(MemorySegment value) {
     MemorySegment out = allocate(JAVA_LONG);
     MemorySegment lossless = allocate(JAVA_BOOLEAN);
     check(
@@ -319,7 +405,7 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
   }
 
   /** The BigInt's sign (element 0: 1 if negative) and magnitude words, least significant first. */
-  long[] bigIntWords(MemorySegment value) {
+  public long[] bigIntWords(MemorySegment value) {
     MemorySegment sign = allocate(JAVA_INT);
     MemorySegment count = allocate(JAVA_LONG);
     // With sign and words NULL, Node-API only counts the words.
@@ -342,7 +428,7 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
   }
 
   /** A string value's UTF-16 code units, exactly. */
-  String stringValue(MemorySegment value) {
+  public String stringValue(MemorySegment value) {
     MemorySegment length = allocate(JAVA_LONG);
     check(
         NodeApi.napi_get_value_string_utf16(env, value, MemorySegment.NULL, 0, length),
@@ -359,43 +445,37 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
   }
 
   /** {@code String(value)} in JavaScript (which may run JavaScript, and throw). */
-  String toJavaString(MemorySegment value) {
+  public String toJavaString(MemorySegment value) {
     MemorySegment out = pointer();
     checkJs(NodeApi.napi_coerce_to_string(env, value, out), "napi_coerce_to_string");
     return stringValue(out.get(ADDRESS, 0));
   }
 
-  long externalValue(MemorySegment value) {
+  public long externalValue(MemorySegment value) {
     MemorySegment out = pointer();
     check(NodeApi.napi_get_value_external(env, value, out), "napi_get_value_external");
     return out.get(ADDRESS, 0).address();
   }
 
-  double dateValue(MemorySegment value) {
+  public double dateValue(MemorySegment value) {
     MemorySegment out = allocate(JAVA_DOUBLE);
     check(NodeApi.napi_get_date_value(env, value, out), "napi_get_date_value");
     return out.get(JAVA_DOUBLE, 0);
   }
 
-  boolean isArray(MemorySegment value) {
+  public boolean isArray(MemorySegment value) {
     MemorySegment out = allocate(JAVA_BOOLEAN);
     check(NodeApi.napi_is_array(env, value, out), "napi_is_array");
     return out.get(JAVA_BOOLEAN, 0);
   }
 
-  boolean isError(MemorySegment value) {
-    MemorySegment out = allocate(JAVA_BOOLEAN);
-    check(NodeApi.napi_is_error(env, value, out), "napi_is_error");
-    return out.get(JAVA_BOOLEAN, 0);
-  }
-
-  boolean isPromise(MemorySegment value) {
+  public boolean isPromise(MemorySegment value) {
     MemorySegment out = allocate(JAVA_BOOLEAN);
     check(NodeApi.napi_is_promise(env, value, out), "napi_is_promise");
     return out.get(JAVA_BOOLEAN, 0);
   }
 
-  boolean isDate(MemorySegment value) {
+  public boolean isDate(MemorySegment value) {
     MemorySegment out = allocate(JAVA_BOOLEAN);
     check(NodeApi.napi_is_date(env, value, out), "napi_is_date");
     return out.get(JAVA_BOOLEAN, 0);
@@ -405,7 +485,7 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
    * The bytes an ArrayBuffer, a typed array (Buffer included) or a DataView shows, as a native
    * segment valid while the value is; null for other values.
    */
-  MemorySegment bytesOf(MemorySegment value) {
+  public MemorySegment bytesOf(MemorySegment value) {
     MemorySegment is = allocate(JAVA_BOOLEAN);
     MemorySegment data = pointer();
     MemorySegment length = allocate(JAVA_LONG);
@@ -441,24 +521,24 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return null;
   }
 
-  long arrayLength(MemorySegment array) {
+  public long arrayLength(MemorySegment array) {
     MemorySegment out = allocate(JAVA_INT);
     check(NodeApi.napi_get_array_length(env, array, out), "napi_get_array_length");
     return Integer.toUnsignedLong(out.get(JAVA_INT, 0));
   }
 
-  MemorySegment element(MemorySegment array, long index) {
+  public MemorySegment element(MemorySegment array, long index) {
     MemorySegment out = pointer();
     checkJs(NodeApi.napi_get_element(env, array, (int) index, out), "napi_get_element");
     return out.get(ADDRESS, 0);
   }
 
-  void setElement(MemorySegment array, long index, MemorySegment value) {
+  public void setElement(MemorySegment array, long index, MemorySegment value) {
     checkJs(NodeApi.napi_set_element(env, array, (int) index, value), "napi_set_element");
   }
 
   /** The own enumerable string keys, as an array of strings. */
-  MemorySegment ownKeys(MemorySegment object) {
+  public MemorySegment ownKeys(MemorySegment object) {
     MemorySegment out = pointer();
     checkJs(
         NodeApi.napi_get_all_property_names(
@@ -472,18 +552,18 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return out.get(ADDRESS, 0);
   }
 
-  MemorySegment property(MemorySegment object, MemorySegment key) {
+  public MemorySegment property(MemorySegment object, MemorySegment key) {
     MemorySegment out = pointer();
     checkJs(NodeApi.napi_get_property(env, object, key, out), "napi_get_property");
     return out.get(ADDRESS, 0);
   }
 
-  MemorySegment property(MemorySegment object, String key) {
+  public MemorySegment property(MemorySegment object, String key) {
     return property(object, string(key));
   }
 
   /** A property whose name is plain ASCII without NUL. */
-  MemorySegment namedProperty(MemorySegment object, String key) {
+  public MemorySegment namedProperty(MemorySegment object, String key) {
     MemorySegment out = pointer();
     checkJs(
         NodeApi.napi_get_named_property(env, object, allocateFrom(key), out),
@@ -491,21 +571,21 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return out.get(ADDRESS, 0);
   }
 
-  void setProperty(MemorySegment object, MemorySegment key, MemorySegment value) {
+  public void setProperty(MemorySegment object, MemorySegment key, MemorySegment value) {
     checkJs(NodeApi.napi_set_property(env, object, key, value), "napi_set_property");
   }
 
-  void setProperty(MemorySegment object, String key, MemorySegment value) {
+  public void setProperty(MemorySegment object, String key, MemorySegment value) {
     setProperty(object, string(key), value);
   }
 
-  MemorySegment prototypeOf(MemorySegment object) {
+  public MemorySegment prototypeOf(MemorySegment object) {
     MemorySegment out = pointer();
     checkJs(NodeApi.napi_get_prototype(env, object, out), "napi_get_prototype");
     return out.get(ADDRESS, 0);
   }
 
-  boolean strictEquals(MemorySegment a, MemorySegment b) {
+  public boolean strictEquals(MemorySegment a, MemorySegment b) {
     MemorySegment out = allocate(JAVA_BOOLEAN);
     check(NodeApi.napi_strict_equals(env, a, b, out), "napi_strict_equals");
     return out.get(JAVA_BOOLEAN, 0);
@@ -514,7 +594,7 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
   // ---------------------------------------------------------------------------- calls
 
   /** Calls {@code function} with {@code receiver} as {@code this}. */
-  MemorySegment call(MemorySegment receiver, MemorySegment function, MemorySegment... args) {
+  public MemorySegment call(MemorySegment receiver, MemorySegment function, MemorySegment... args) {
     MemorySegment argv = allocate(ADDRESS, Math.max(1, args.length));
     for (int i = 0; i < args.length; i++) {
       argv.setAtIndex(ADDRESS, i, args[i]);
@@ -527,28 +607,23 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
   }
 
   /** Throws {@code value} in JavaScript when the current call from JavaScript returns. */
-  void throwValue(MemorySegment value) {
+  public void throwValue(MemorySegment value) {
     NodeApi.napi_throw(env, value);
-  }
-
-  /** Raises {@code error} as an uncaught exception (process 'uncaughtException'). */
-  void fatalException(MemorySegment error) {
-    NodeApi.napi_fatal_exception(env, error);
   }
 
   /**
    * The outcome of a failed call: {@link RuntimeClosedException} once the runtime stops, else the
    * pending JavaScript exception (cleared), else an {@link IllegalStateException}.
    */
-  RuntimeException failure(int status, String function) {
-    if (!runtime.isLoopRunning()) {
-      return runtime.closedException();
+  public RuntimeException failure(int status, String function) {
+    if (!loop.isRunning()) {
+      return loop.closedException();
     }
     MemorySegment pending = allocate(JAVA_BOOLEAN);
     if (NodeApi.napi_is_exception_pending(env, pending) == OK && pending.get(JAVA_BOOLEAN, 0)) {
       MemorySegment exception = pointer();
       if (NodeApi.napi_get_and_clear_last_exception(env, exception) == OK) {
-        return Values.exception(this, exception.get(ADDRESS, 0));
+        return thrown.convert(this, exception.get(ADDRESS, 0));
       }
     }
     return new IllegalStateException(
@@ -556,19 +631,19 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
   }
 
   /** For calls that may run JavaScript: a JavaScript exception becomes a Java exception. */
-  void checkJs(int status, String function) {
+  public void checkJs(int status, String function) {
     if (status != OK) {
       throw failure(status, function);
     }
   }
 
   /** For calls that do not run JavaScript. */
-  void check(int status, String function) {
+  public void check(int status, String function) {
     if (status == OK) {
       return;
     }
-    if (!runtime.isLoopRunning()) {
-      throw runtime.closedException();
+    if (!loop.isRunning()) {
+      throw loop.closedException();
     }
     throw new IllegalStateException(
         function + " returned " + NapiStatus.of(status) + lastErrorMessage());
@@ -585,6 +660,50 @@ final class NapiEnv implements AutoCloseable, SegmentAllocator {
       }
     }
     return "";
+  }
+
+  // ---------------------------------------------------------------------------- from native code
+
+  /** JavaScript called a function of {@link #function}: runs its {@link NativeCallback}. */
+  private static MemorySegment call(MemorySegment env, MemorySegment info) {
+    // Only the scratch memory of this thread: the callback makes its own NapiEnv.
+    try (NapiEnv frame = new NapiEnv(null, null, env)) {
+      MemorySegment argc = frame.allocate(JAVA_LONG);
+      argc.set(JAVA_LONG, 0, USUAL_ARGUMENTS);
+      MemorySegment argv = frame.allocate(ADDRESS, USUAL_ARGUMENTS);
+      MemorySegment thisArg = frame.allocate(ADDRESS);
+      MemorySegment data = frame.allocate(ADDRESS);
+      if (NodeApi.napi_get_cb_info(env, info, argc, argv, thisArg, data) != OK) {
+        return MemorySegment.NULL;
+      }
+      long count = argc.get(JAVA_LONG, 0);
+      if (count > USUAL_ARGUMENTS) {
+        argv = frame.allocate(ADDRESS, count);
+        if (NodeApi.napi_get_cb_info(env, info, argc, argv, thisArg, data) != OK) {
+          return MemorySegment.NULL;
+        }
+      }
+      MemorySegment[] args = new MemorySegment[(int) count];
+      for (int i = 0; i < count; i++) {
+        args[i] = argv.getAtIndex(ADDRESS, i);
+      }
+      if (!(Handles.get(data.get(ADDRESS, 0).address()) instanceof NativeCallback callback)) {
+        return MemorySegment.NULL;
+      }
+      MemorySegment result = callback.call(env, thisArg.get(ADDRESS, 0), args);
+      return result == null ? MemorySegment.NULL : result;
+    } catch (Throwable t) {
+      Upcalls.logQuietly("a call from JavaScript into Java failed", t);
+      return MemorySegment.NULL;
+    }
+  }
+
+  private static void releaseHandle(MemorySegment env, MemorySegment data, MemorySegment hint) {
+    try {
+      Handles.remove(data.address());
+    } catch (Throwable t) {
+      Upcalls.logQuietly("releasing a handle failed", t);
+    }
   }
 
   private MemorySegment pointer() {

@@ -1,9 +1,10 @@
-package org.nodeffm;
+package org.nodeffm.internal;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.nodeffm.RuntimeClosedException;
 
 /**
  * The futures of a runtime's work. Waiting for one that is not done on the runtime's own event loop
@@ -11,7 +12,7 @@ import java.util.concurrent.TimeoutException;
  * IllegalStateException} instead. The futures derived from it ({@code thenApply}, ...) are guarded
  * the same way.
  *
- * <p>The future of a piece of work ({@link NodeRuntime#submit}) knows its runtime: once the runtime
+ * <p>The future of a piece of work ({@link EventLoop#submit}) knows its runtime: once the runtime
  * has begun to stop, the work cannot complete it with anything but {@link RuntimeClosedException},
  * because what JavaScript returned may not be its value. {@code node::Stop}, from the thread that
  * closes the runtime, marks the environment as stopping and asks V8 to terminate JavaScript, which
@@ -24,23 +25,22 @@ import java.util.concurrent.TimeoutException;
  * process.exit()} does before it stops the environment), and stopping is one way, so a work that
  * saw the mark sees the runtime stopped when it completes its future, after the JavaScript it ran.
  */
-final class LoopFuture<T> extends CompletableFuture<T> {
-  private final Thread loopThread;
-  private final NodeRuntime runtime; // null: no check of the outcome
+public final class LoopFuture<T> extends CompletableFuture<T> {
+  private final LoopState loop;
+  private final boolean work; // whether the outcome is checked
 
-  LoopFuture(Thread loopThread) {
-    this(loopThread, null);
-  }
-
-  /** A future that {@code runtime}'s work completes; see the class comment. */
-  LoopFuture(Thread loopThread, NodeRuntime runtime) {
-    this.loopThread = loopThread;
-    this.runtime = runtime;
+  /**
+   * A future that the loop's work completes (see the class comment), or, if {@code work} is false,
+   * any future of the loop that only refuses to be waited for on the loop thread.
+   */
+  LoopFuture(LoopState loop, boolean work) {
+    this.loop = loop;
+    this.work = work;
   }
 
   @Override
   public <U> CompletableFuture<U> newIncompleteFuture() {
-    return new LoopFuture<>(loopThread);
+    return new LoopFuture<>(loop, false);
   }
 
   /**
@@ -50,7 +50,7 @@ final class LoopFuture<T> extends CompletableFuture<T> {
   @Override
   public boolean complete(T value) {
     if (runtimeStopped()) {
-      return super.completeExceptionally(runtime.closedException());
+      return super.completeExceptionally(loop.closedException());
     }
     return super.complete(value);
   }
@@ -62,7 +62,7 @@ final class LoopFuture<T> extends CompletableFuture<T> {
   @Override
   public boolean completeExceptionally(Throwable failure) {
     if (!(failure instanceof RuntimeClosedException) && runtimeStopped()) {
-      return super.completeExceptionally(runtime.closedException());
+      return super.completeExceptionally(loop.closedException());
     }
     return super.completeExceptionally(failure);
   }
@@ -72,7 +72,7 @@ final class LoopFuture<T> extends CompletableFuture<T> {
    * runs JavaScript on the thread that completes its future, wherever that is.
    */
   private boolean runtimeStopped() {
-    return runtime != null && runtime.hasBegunToStop();
+    return work && loop.hasBegunToStop();
   }
 
   @Override
@@ -95,7 +95,7 @@ final class LoopFuture<T> extends CompletableFuture<T> {
   }
 
   private void refuseOnLoopThread() {
-    if (Thread.currentThread() == loopThread && !isDone()) {
+    if (!isDone() && loop.isLoopThread()) {
       throw new IllegalStateException(
           "waiting on the Node.js event loop thread for work that this thread must do would never"
               + " end; chain the future (thenAccept, ...) instead of waiting");

@@ -1,4 +1,4 @@
-package org.nodeffm;
+package org.nodeffm.napi;
 
 /** Whether {@link ThreadSafeFunction#call} waits for room in a full queue. */
 public enum CallMode {

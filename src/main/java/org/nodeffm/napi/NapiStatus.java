@@ -1,4 +1,4 @@
-package org.nodeffm;
+package org.nodeffm.napi;
 
 import static org.nodeffm.internal.bindings.NodeApi.*;
 

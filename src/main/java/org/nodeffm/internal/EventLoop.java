@@ -1,0 +1,586 @@
+package org.nodeffm.internal;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.nodeffm.RuntimeClosedException;
+import org.nodeffm.internal.bindings.NodeApi;
+import org.nodeffm.internal.bindings.napi_threadsafe_function_call_js;
+import org.nodeffm.internal.bindings.nodeffm_start_listener;
+import org.nodeffm.internal.bindings.nodeffm_stop_listener;
+
+/**
+ * One Node.js environment's event loop: the thread that runs it, the lifecycle (start, stop,
+ * teardown, exit code), and the way work from any thread gets onto it ({@link #submit}). It knows
+ * nothing of values: what runs there is {@link Work} on a {@link NapiEnv}, and what the
+ * environment's binding holds is its {@link Listener}'s business.
+ *
+ * <p>Work from another thread is queued through the runtime's {@link TaskQueue} (a Node-API
+ * thread-safe function: the caller takes no lock and never waits to queue); work on the loop thread
+ * runs at once. {@link #submit} is the one place that chooses: a direct path, where the calling
+ * thread runs the work itself under the runtime's lock ({@code nodeffm_runtime_call}), goes there,
+ * and {@link #isLoopThread()} then becomes "holds the lock".
+ *
+ * <p>The thread has a stack of {@value #LOOP_STACK_SIZE} bytes; V8 may use all but the last {@value
+ * #STACK_RESERVE} bytes of it, so deep JavaScript recursion (also through Java callbacks) ends in a
+ * {@code RangeError}, whatever the JVM's {@code -Xss}.
+ */
+public final class EventLoop implements LoopState {
+  /** What the layer above does at the loop's moments, on the loop thread. */
+  public interface Listener {
+    /**
+     * JavaScript asked for the binding ({@code process._linkedBinding('nodeffm')}, the bootstrap
+     * script's first line): fill it.
+     *
+     * @param env the environment
+     * @param exports the binding object
+     */
+    void started(NapiEnv env, MemorySegment exports);
+
+    /**
+     * The Java exception for a thrown JavaScript value.
+     *
+     * @param env the environment of the failed call
+     * @param thrown the thrown value, no longer pending
+     * @return the exception
+     */
+    RuntimeException exception(NapiEnv env, MemorySegment thrown);
+
+    /**
+     * The environment is torn down: what still waits for JavaScript fails with {@code closed}.
+     *
+     * @param closed the exception for such work
+     */
+    void stopped(RuntimeClosedException closed);
+  }
+
+  /**
+   * Work for the thread that runs the runtime's JavaScript; it completes its future itself (at once
+   * or later).
+   *
+   * @param <T> the result's type
+   */
+  @FunctionalInterface
+  public interface Work<T> {
+    /**
+     * Runs the work.
+     *
+     * @param env the environment, valid until it returns
+     * @param result the future to complete
+     * @throws Exception anything: the future completes with it
+     */
+    void run(NapiEnv env, LoopFuture<T> result) throws Exception;
+  }
+
+  /** The bytes of the loop thread's stack. */
+  public static final long LOOP_STACK_SIZE = 4L << 20;
+
+  /** The bytes at the end of that stack that V8 leaves to native and Java code it calls. */
+  public static final long STACK_RESERVE = 1L << 20;
+
+  private static final AtomicLong LAST_ID = new AtomicLong();
+  private static final ConcurrentHashMap<Long, EventLoop> BY_ID = new ConcurrentHashMap<>();
+
+  /** How long the JVM's shutdown waits for open runtimes to stop. */
+  private static final long SHUTDOWN_WAIT_MILLIS = 5_000;
+
+  /** {@code call_js_cb} of the task queues; context: loop id, data: task id. */
+  private static final MemorySegment RUN_TASK =
+      napi_threadsafe_function_call_js.allocate(EventLoop::runTask, Arena.global());
+
+  private static final MemorySegment START =
+      nodeffm_start_listener.allocate(EventLoop::start, Arena.global());
+  private static final MemorySegment STOP =
+      nodeffm_stop_listener.allocate(EventLoop::stop, Arena.global());
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            Thread.ofPlatform().name("node-ffm-shutdown").unstarted(EventLoop::closeAllAtExit));
+  }
+
+  private final long id = LAST_ID.incrementAndGet();
+  private final String name = "node-ffm-" + id;
+  private final MemorySegment runtime;
+  private final Thread loopThread;
+  private final Object lifecycle = new Object();
+  private boolean runtimeFreed; // guarded by lifecycle
+  private final AtomicLong lastTaskId = new AtomicLong();
+
+  /** Work queued to the event loop, by id. */
+  private final ConcurrentHashMap<Long, Task<?>> tasks = new ConcurrentHashMap<>();
+
+  private final LoopFuture<Void> ready = new LoopFuture<>(this, false);
+  private final LoopFuture<Integer> exit = new LoopFuture<>(this, false);
+  private volatile boolean closing;
+  private volatile Throwable fatalError;
+  private volatile Integer exitCode;
+  private volatile String failure;
+  private volatile Throwable failureCause;
+  private volatile String bootstrap;
+  private volatile Listener listener;
+
+  // Set on the loop thread when the environment starts; read by other threads after `ready`.
+  private volatile MemorySegment env = MemorySegment.NULL;
+  private volatile TaskQueue queue;
+
+  private record Task<T>(Work<T> work, LoopFuture<T> result) {}
+
+  /** A loop that has not started: {@link #start} starts it. Node.js must be loaded. */
+  public EventLoop() {
+    runtime = NodeApi.nodeffm_runtime_new(id, START, STOP, NativeThreadSafeFunction.FINALIZED);
+    loopThread =
+        Thread.ofPlatform().name(name).daemon().stackSize(LOOP_STACK_SIZE).unstarted(this::runLoop);
+  }
+
+  /**
+   * Starts the loop thread, which creates the environment and runs {@code bootstrapScript}; the
+   * script must ask for the binding first and call {@link #markReady()} (through it) when done.
+   *
+   * @param bootstrapScript the bootstrap script (CommonJS; built-in modules only)
+   * @param listener what the layer above does at the loop's moments
+   */
+  public void start(String bootstrapScript, Listener listener) {
+    this.bootstrap = bootstrapScript;
+    this.listener = listener;
+    BY_ID.put(id, this);
+    loopThread.start();
+  }
+
+  /**
+   * Waits until the bootstrap script has run.
+   *
+   * @throws IllegalStateException if the environment did not start (closed again; its cause is what
+   *     failed, if Java saw it)
+   */
+  public void awaitStart() {
+    try {
+      ready.get();
+    } catch (ExecutionException | CancellationException | InterruptedException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      close();
+      throw new IllegalStateException("Node.js did not start: " + failure, failureCause);
+    }
+  }
+
+  /** The bootstrap script has run: {@link #awaitStart()} returns. */
+  public void markReady() {
+    ready.complete(null);
+  }
+
+  /**
+   * The loop thread's name, which names the runtime too.
+   *
+   * @return the name
+   */
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public boolean isLoopThread() {
+    return Thread.currentThread() == loopThread;
+  }
+
+  @Override
+  public boolean isRunning() {
+    return !closing && NodeApi.nodeffm_runtime_is_running(runtime) != 0;
+  }
+
+  /**
+   * {@inheritDoc} Off the loop thread, under the lock that keeps the native runtime from being
+   * freed meanwhile.
+   */
+  @Override
+  public boolean hasBegunToStop() {
+    if (isLoopThread()) {
+      return !isRunning();
+    }
+    synchronized (lifecycle) {
+      return runtimeFreed || !isRunning();
+    }
+  }
+
+  /**
+   * Whether the environment runs for its users: started, and not stopping.
+   *
+   * @return true while it runs
+   */
+  public boolean isOpen() {
+    return ready.isDone() && !ready.isCompletedExceptionally() && !exit.isDone() && !closing;
+  }
+
+  /**
+   * Whether the environment has stopped and been torn down.
+   *
+   * @return true once stopped
+   */
+  public boolean isStopped() {
+    return exit.isDone();
+  }
+
+  /**
+   * Records the uncaught exception that stops the runtime: the cause of its {@link
+   * #closedException()}.
+   *
+   * @param error the exception
+   */
+  public void fatalError(Throwable error) {
+    fatalError = error;
+  }
+
+  @Override
+  public RuntimeClosedException closedException() {
+    Integer code = exitCode;
+    Throwable fatal = fatalError;
+    String message = "the Node.js runtime " + name + " is closed";
+    if (fatal != null) {
+      message += ": an uncaught exception stopped it (" + fatal.getMessage() + ")";
+    } else if (code != null && code != 0) {
+      message += " (exit code " + code + ")";
+    } else if (failure != null) {
+      message += ": " + failure;
+    }
+    return new RuntimeClosedException(message, fatal);
+  }
+
+  /**
+   * An environment for a piece of work on this loop, made where JavaScript called Java.
+   *
+   * @param napiEnv the {@code napi_env} of the call
+   * @return the environment; close it when the work is done
+   */
+  public NapiEnv env(MemorySegment napiEnv) {
+    return new NapiEnv(this, listener::exception, napiEnv);
+  }
+
+  /**
+   * Completes with the exit code once the runtime has stopped.
+   *
+   * @return a new future of the exit code
+   */
+  public CompletableFuture<Integer> onExit() {
+    return exit.copy();
+  }
+
+  // ------------------------------------------------------------------------ work from any thread
+
+  /**
+   * Runs {@code work} on the event loop: at once on the loop thread, else queued through the task
+   * queue's shared reference (no lock; the queue is unbounded, so the caller never waits). The
+   * future completes with {@link RuntimeClosedException} once the runtime begins to stop (see
+   * {@link LoopFuture}).
+   *
+   * @param work the work
+   * @param <T> its result's type
+   * @return its future
+   */
+  public <T> LoopFuture<T> submit(Work<T> work) {
+    LoopFuture<T> result = new LoopFuture<>(this, true);
+    if (isLoopThread()) {
+      if (queue == null || !isRunning()) {
+        result.completeExceptionally(closedException());
+      } else {
+        runHere(env, work, result);
+      }
+      return result;
+    }
+    // Issue 18's direct path goes here: a top-level nodeffm_runtime_call() whose fn is runHere().
+    enqueue(work, result);
+    return result;
+  }
+
+  /** Queues {@code work} for the loop thread ({@link #runTask} runs it). */
+  private <T> void enqueue(Work<T> work, LoopFuture<T> result) {
+    TaskQueue tasksQueue = queue;
+    if (tasksQueue == null || closing) {
+      result.completeExceptionally(closedException());
+      return;
+    }
+    long taskId = lastTaskId.incrementAndGet();
+    tasks.put(taskId, new Task<>(work, result));
+    if (!tasksQueue.offer(taskId)) {
+      tasks.remove(taskId);
+      result.completeExceptionally(closedException());
+    }
+  }
+
+  /** Runs {@code work} on this thread, which runs the runtime's JavaScript, in a handle scope. */
+  private <T> void runHere(MemorySegment napiEnv, Work<T> work, LoopFuture<T> result) {
+    try (NapiEnv env = env(napiEnv)) {
+      MemorySegment scope = env.allocate(ADDRESS);
+      env.check(NodeApi.napi_open_handle_scope(napiEnv, scope), "napi_open_handle_scope");
+      try {
+        work.run(env, result);
+      } finally {
+        NodeApi.napi_close_handle_scope(napiEnv, scope.get(ADDRESS, 0));
+      }
+    } catch (Throwable t) {
+      result.completeExceptionally(t);
+    }
+  }
+
+  /**
+   * Deletes a reference ({@code napi_ref}) on the loop, unless the runtime is closing (its teardown
+   * frees it).
+   *
+   * @param ref the reference
+   */
+  public void deleteLater(MemorySegment ref) {
+    if (!closing) {
+      submit(
+          (env, result) -> {
+            env.deleteReference(ref);
+            result.complete(null);
+          });
+    }
+  }
+
+  /**
+   * Creates a thread-safe function on {@code function}, on the loop thread, with two references:
+   * one for the thread that asked for it (adopt it with {@link
+   * NativeThreadSafeFunction#adoptCreatorReference()}) and Java's own.
+   *
+   * @param env the environment
+   * @param function the JavaScript function ({@code napi_value})
+   * @param maxQueueSize the queue's capacity; 0 for unlimited
+   * @param context the value of {@code napi_get_threadsafe_function_context}
+   * @return the function's handle
+   */
+  public NativeThreadSafeFunction createThreadSafeFunction(
+      NapiEnv env, MemorySegment function, long maxQueueSize, long context) {
+    long handle = Handles.add(Boolean.FALSE); // Replaced below, once created.
+    MemorySegment out = env.allocate(ADDRESS);
+    int status =
+        NodeApi.napi_create_threadsafe_function(
+            env.napiEnv(),
+            function,
+            MemorySegment.NULL,
+            env.string("node-ffm"),
+            maxQueueSize,
+            2,
+            MemorySegment.ofAddress(handle),
+            NodeApi.nodeffm_tsfn_finalize$address(),
+            MemorySegment.ofAddress(context),
+            NodeApi.nodeffm_tsfn_call_js$address(),
+            out);
+    if (status != NapiEnv.OK) {
+      Handles.remove(handle);
+      env.check(status, "napi_create_threadsafe_function");
+    }
+    NativeThreadSafeFunction created =
+        new NativeThreadSafeFunction(out.get(ADDRESS, 0), this::isLoopThread, maxQueueSize != 0);
+    // The finalizer runs on the loop thread, after this work: the entry is in place.
+    Handles.replace(handle, created);
+    return created;
+  }
+
+  // ------------------------------------------------------------------------ lifecycle
+
+  /**
+   * Stops the environment, from any thread, and waits until it is torn down (unless called on the
+   * event loop thread). Running JavaScript is terminated; Java code running on the loop thread is
+   * not interrupted.
+   */
+  public void close() {
+    stop();
+    if (!isLoopThread()) {
+      boolean interrupted = false;
+      while (true) {
+        try {
+          exit.get();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          break;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void stop() {
+    closing = true;
+    synchronized (lifecycle) {
+      if (!runtimeFreed) {
+        NodeApi.nodeffm_runtime_stop(runtime);
+      }
+    }
+  }
+
+  private static void closeAllAtExit() {
+    List<EventLoop> open = new ArrayList<>(BY_ID.values());
+    for (EventLoop loop : open) {
+      loop.stop();
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHUTDOWN_WAIT_MILLIS);
+    for (EventLoop loop : open) {
+      try {
+        loop.exit.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException
+          | ExecutionException
+          | TimeoutException
+          | IllegalStateException e) {
+        // A runtime whose loop thread is busy in Java code: the JVM exits anyway.
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------ event loop thread
+
+  private void runLoop() {
+    int code = 1;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment message = arena.allocate(1024);
+      code =
+          NodeApi.nodeffm_runtime_run(
+              runtime, arena.allocateFrom(bootstrap), STACK_RESERVE, message, message.byteSize());
+      if (code < 0) {
+        failure = message.getString(0);
+        code = 1;
+      }
+    } catch (Throwable t) {
+      failure = t.toString();
+      failureCause = t;
+    } finally {
+      closing = true;
+      synchronized (lifecycle) {
+        runtimeFreed = true;
+        NodeApi.nodeffm_runtime_free(runtime);
+      }
+      if (exitCode == null) {
+        exitCode = code;
+      }
+      if (failure == null && !ready.isDone()) {
+        failure = "the environment stopped while it started";
+      }
+      ready.completeExceptionally(new IllegalStateException(String.valueOf(failure), failureCause));
+      RuntimeClosedException closed = closedException();
+      tasks.values().forEach(task -> task.result().completeExceptionally(closed));
+      tasks.clear();
+      try {
+        listener.stopped(closed);
+      } catch (Throwable t) {
+        Upcalls.logQuietly("the runtime's stop listener failed", t);
+      }
+      BY_ID.remove(id);
+      exit.complete(exitCode);
+    }
+  }
+
+  /** The environment runs the bootstrap script, which asked for the binding: fill it. */
+  private void onStart(MemorySegment napiEnv, MemorySegment exports) {
+    try (NapiEnv env = env(napiEnv)) {
+      try {
+        listener.started(env, exports);
+      } catch (RuntimeException | Error e) {
+        failureCause = e;
+        throw e;
+      }
+      MemorySegment out = env.allocate(ADDRESS);
+      env.check(
+          NodeApi.napi_create_threadsafe_function(
+              napiEnv,
+              MemorySegment.NULL,
+              MemorySegment.NULL,
+              env.string(name + " tasks"),
+              0,
+              1,
+              MemorySegment.NULL,
+              MemorySegment.NULL,
+              MemorySegment.ofAddress(id),
+              RUN_TASK,
+              out),
+          "napi_create_threadsafe_function");
+      this.env = napiEnv;
+      this.queue = new TaskQueue(out.get(ADDRESS, 0));
+    }
+  }
+
+  /** The event loop stopped; the environment is about to be torn down. */
+  private void onStop(int code) {
+    closing = true;
+    exitCode = code;
+    TaskQueue tasksQueue = queue;
+    if (tasksQueue != null) {
+      tasksQueue.close(); // Queued tasks are cancelled at teardown (env == NULL).
+    }
+  }
+
+  private void runTask(MemorySegment napiEnv, long taskId) {
+    Task<?> task = tasks.remove(taskId);
+    if (task == null) {
+      return;
+    }
+    if (napiEnv.equals(MemorySegment.NULL)) {
+      task.result().completeExceptionally(closedException());
+      return;
+    }
+    run(napiEnv, task);
+  }
+
+  /** A queued task: the thread-safe function's call opened its handle scope. */
+  private <T> void run(MemorySegment napiEnv, Task<T> task) {
+    try (NapiEnv env = env(napiEnv)) {
+      task.work().run(env, task.result());
+    } catch (Throwable t) {
+      task.result().completeExceptionally(t);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + (isOpen() ? ", running" : exit.isDone() ? ", stopped" : "");
+  }
+
+  // ------------------------------------------------------------------------ from native code
+
+  private static void runTask(
+      MemorySegment env, MemorySegment jsCallback, MemorySegment context, MemorySegment data) {
+    try {
+      EventLoop loop = BY_ID.get(context.address());
+      if (loop != null) {
+        loop.runTask(env, data.address());
+      }
+    } catch (Throwable t) {
+      Upcalls.logQuietly("a task on the event loop failed", t);
+    }
+  }
+
+  private static void start(long loopId, MemorySegment env, MemorySegment exports) {
+    try {
+      EventLoop loop = BY_ID.get(loopId);
+      if (loop != null) {
+        loop.onStart(env, exports);
+      }
+    } catch (Throwable t) {
+      Upcalls.logQuietly("starting the runtime failed", t);
+    }
+  }
+
+  private static void stop(long loopId, int exitCode) {
+    try {
+      EventLoop loop = BY_ID.get(loopId);
+      if (loop != null) {
+        loop.onStop(exitCode);
+      }
+    } catch (Throwable t) {
+      Upcalls.logQuietly("stopping the runtime failed", t);
+    }
+  }
+}
