@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -41,7 +42,17 @@ final class Interop implements EventLoop.Listener {
   /** Results waiting for a Promise to settle, by id. */
   private final ConcurrentHashMap<Long, Settlement> settlements = new ConcurrentHashMap<>();
 
-  private record Settlement(LoopFuture<Object> result, boolean byReference) {}
+  private record Settlement(LoopFuture<?> result, Class<?> type) {
+    /** Completes the future with {@code value} converted to {@link #type}. */
+    void complete(Values values, NapiEnv env, MemorySegment value) {
+      complete(result, values.toJava(env, value, type));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void complete(LoopFuture<T> result, Object value) {
+      result.complete((T) value);
+    }
+  }
 
   Interop(
       EventLoop loop,
@@ -124,13 +135,13 @@ final class Interop implements EventLoop.Listener {
   // ------------------------------------------------------------------------ Promises to futures
 
   /**
-   * Completes {@code result} with {@code value} converted to Java, or once it settles if it is a
-   * Promise; objects by reference if {@code byReference}, else as {@link Values#toJava}.
+   * Completes {@code result} with {@code value} converted to {@code type} (see {@link
+   * Values#toJava(NapiEnv, MemorySegment, Class)}), or once it settles if it is a Promise.
    */
-  void settle(NapiEnv env, MemorySegment value, LoopFuture<Object> result, boolean byReference) {
+  <T> void settle(NapiEnv env, MemorySegment value, LoopFuture<T> result, Class<T> type) {
     if (env.isPromise(value)) {
       long settlementId = lastSettlementId.incrementAndGet();
-      settlements.put(settlementId, new Settlement(result, byReference));
+      settlements.put(settlementId, new Settlement(result, type));
       try {
         helpers.call(env, Helper.SETTLE, value, env.int64(settlementId));
       } catch (RuntimeException e) {
@@ -138,7 +149,7 @@ final class Interop implements EventLoop.Listener {
         throw e;
       }
     } else {
-      result.complete(byReference ? values.toJavaReference(env, value) : values.toJava(env, value));
+      result.complete(values.toJava(env, value, type));
     }
   }
 
@@ -151,12 +162,7 @@ final class Interop implements EventLoop.Listener {
     }
     try {
       if (resolved) {
-        settlement
-            .result()
-            .complete(
-                settlement.byReference()
-                    ? values.toJavaReference(env, args[1])
-                    : values.toJava(env, args[1]));
+        settlement.complete(values, env, args[1]);
       } else {
         settlement.result().completeExceptionally(values.exception(env, args[1]));
       }
@@ -197,13 +203,69 @@ final class Interop implements EventLoop.Listener {
       throw new IllegalStateException(
           "interrupted while waiting for Node.js (the work still runs)", e);
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException runtimeException) {
-        throw runtimeException;
-      }
-      if (e.getCause() instanceof Error error) {
-        throw error;
-      }
-      throw new IllegalStateException(e.getCause());
+      throw rethrown(e.getCause());
+    }
+  }
+
+  /**
+   * The failure of work that a thread waited for, to throw on that thread: an exception of the same
+   * class and message whose stack trace is the waiting thread's (a {@link JavaScriptException}'s
+   * with the JavaScript frames first), and whose cause is the failure's own cause if it has one
+   * (the Java exception a Java function threw, the uncaught error that stopped the runtime), else
+   * the failure itself, which carries the stack of the event loop thread. An {@link Error} is
+   * thrown as it is.
+   */
+  static RuntimeException rethrown(Throwable failure) {
+    if (failure instanceof Error error) {
+      throw error;
+    }
+    Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+    StackTraceElement[] here = callerFrames();
+    RuntimeException copy =
+        switch (failure) {
+          case JavaScriptException js -> js.rethrown(here, cause);
+          case RuntimeClosedException closed ->
+              new RuntimeClosedException(closed.getMessage(), cause);
+          case RuntimeException other -> sameClass(other, cause);
+          default -> new IllegalStateException(failure);
+        };
+    if (copy == null) {
+      return (RuntimeException) failure;
+    }
+    if (!(copy instanceof JavaScriptException)) {
+      copy.setStackTrace(here);
+    }
+    return copy;
+  }
+
+  /** The stack of the waiting thread, from the API method it called. */
+  private static StackTraceElement[] callerFrames() {
+    StackTraceElement[] frames = new Throwable().getStackTrace();
+    int first = 0;
+    while (first < frames.length - 1
+        && frames[first].getClassName().equals(Interop.class.getName())) {
+      first++;
+    }
+    return Arrays.copyOfRange(frames, first, frames.length);
+  }
+
+  /** A new exception of the class of {@code failure}, or null if it has no usable constructor. */
+  private static RuntimeException sameClass(RuntimeException failure, Throwable cause) {
+    try {
+      return failure
+          .getClass()
+          .getConstructor(String.class, Throwable.class)
+          .newInstance(failure.getMessage(), cause);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      // No (String, Throwable) constructor: try (String).
+    }
+    try {
+      RuntimeException copy =
+          failure.getClass().getConstructor(String.class).newInstance(failure.getMessage());
+      copy.initCause(cause);
+      return copy;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
     }
   }
 

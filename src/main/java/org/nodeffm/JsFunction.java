@@ -1,47 +1,75 @@
 package org.nodeffm;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Reference;
 import java.util.concurrent.CompletableFuture;
 
-/** A JavaScript function, callable from any Java thread ({@link NodeRuntime#function}). */
+/**
+ * A JavaScript function, callable from any Java thread ({@code NodeRuntime.function}, or any
+ * function JavaScript hands to Java).
+ *
+ * <p>{@link #call} waits for the result; {@link #callAsync} returns at once with a {@link
+ * CompletableFuture}. From a thread other than the event loop's the call is queued to the event
+ * loop (no lock; queuing never blocks); on the event loop thread (inside a {@link JavaFunction}) it
+ * runs at once.
+ */
 public final class JsFunction extends JsObject {
   JsFunction(Interop interop, MemorySegment reference) {
-    super(interop, reference);
+    super(interop, reference, true);
   }
 
   /**
-   * Calls the function with {@code this} undefined. Arguments and result are converted as the
-   * README's table says (JSON-like data by value: Map, List, String, numbers; a Long beyond +-(2^53
-   * - 1) as a BigInt; other objects as {@link JsObject}). The future completes with the return
-   * value, or with the settled value of a returned Promise, or exceptionally with a {@link
-   * JavaScriptException} (the JavaScript error) or a {@link RuntimeClosedException}. From another
-   * thread the call is queued to the event loop (no lock; never blocks); on the event loop thread
-   * it runs at once.
+   * Calls the function with {@code this} undefined and waits for its result: the return value, or
+   * the settled value of a returned Promise, converted by the package's table (JSON-like data by
+   * value: Map, List, String, numbers; other objects as {@link JsObject}).
+   *
+   * @param args the arguments, converted by the package's table (a Long beyond +-(2^53 - 1) as a
+   *     BigInt, a Map as a plain object, ...)
+   * @return the result
+   * @throws JavaScriptException if the function throws, or its Promise rejects; its stack trace is
+   *     this thread's, after the JavaScript frames
+   * @throws RuntimeClosedException if the runtime is closed before the result is there
+   * @throws IllegalStateException on the event loop thread, if the result is a Promise not yet
+   *     settled (the thread would wait for itself); or if the wait is interrupted
+   */
+  public Object call(Object... args) {
+    return interop.await(apply(Object.class, args));
+  }
+
+  /**
+   * {@link #call(Object...)} with its result as {@code type}: numbers in the numeric type asked for
+   * if they fit exactly, {@code JsObject} or an interface for an object (see {@link JsObject#as}),
+   * ...: see the package documentation.
+   *
+   * @param type what the caller wants
+   * @param args the arguments
+   * @param <T> the type
+   * @return the result
+   * @throws ClassCastException if the result does not fit {@code type} without loss
+   */
+  public <T> T call(Class<T> type, Object... args) {
+    return interop.await(apply(type, args));
+  }
+
+  /**
+   * {@link #call(Object...)} without waiting: the future completes with the result, or
+   * exceptionally with a {@link JavaScriptException} or a {@link RuntimeClosedException}.
    *
    * @param args the arguments
    * @return a future of the result
    */
-  public CompletableFuture<Object> call(Object... args) {
-    Object[] arguments = args == null ? new Object[] {null} : args;
-    return interop.loop.submit(
-        (env, result) -> {
-          MemorySegment function = valueIn(env);
-          interop.settle(
-              env, env.call(env.undefined(), function, convert(env, arguments)), result, false);
-          Reference.reachabilityFence(this);
-        });
+  public CompletableFuture<Object> callAsync(Object... args) {
+    return apply(Object.class, args);
   }
 
   /**
-   * {@link #call} that waits for the result and throws {@link JavaScriptException} or {@link
-   * RuntimeClosedException} itself. On the event loop thread it throws {@link
-   * IllegalStateException} if the result is a Promise not yet settled.
+   * {@link #call(Class, Object...)} without waiting.
    *
+   * @param type what the caller wants
    * @param args the arguments
-   * @return the result
+   * @param <T> the type
+   * @return a future of the result
    */
-  public Object invoke(Object... args) {
-    return interop.await(call(args));
+  public <T> CompletableFuture<T> callAsync(Class<T> type, Object... args) {
+    return apply(type, args);
   }
 }

@@ -2,9 +2,11 @@ package org.nodeffm;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.nodeffm.Helpers.Helper;
@@ -17,30 +19,34 @@ import org.nodeffm.napi.ThreadSafeFunction;
  *
  * <p>{@link #start()} (or {@link #builder()}) creates the environment on a new thread and returns
  * once it runs. <b>Any Java thread</b> may then use it, without a lock and without a "wrong thread"
- * error: {@link #evaluate} scripts, call {@link JsFunction}s and {@link JsObject} methods, {@link
- * #expose} Java functions to JavaScript, {@link #require} and {@link #importModule} modules, {@link
- * #createThreadSafeFunction create thread-safe functions}, and {@link #close()} it. Work from other
- * threads is queued to the event loop through a Node-API thread-safe function (the caller takes no
- * lock and never waits to queue); its result is a {@link CompletableFuture}. On the event loop
- * thread itself (inside a {@link JavaFunction}), work runs at once.
+ * error: {@link #eval} scripts, call {@link JsFunction}s and {@link JsObject} methods, {@link
+ * #expose} Java functions and objects to JavaScript, {@link #require} and {@link #importModule}
+ * modules, and {@link #close()} it. Work from other threads is queued to the event loop (the caller
+ * takes no lock and never waits to queue); on the event loop thread itself (inside a {@link
+ * JavaFunction}), work runs at once.
  *
- * <p>The blocking methods ({@link #eval}, {@link #function}, {@link #require}, {@link
- * JsFunction#invoke}, ...) wait for the result; on the event loop thread they throw {@link
- * IllegalStateException} instead of waiting for themselves when the result is a Promise that is not
- * settled yet. An interrupted wait throws {@link IllegalStateException} with the interrupt flag set
- * again (the work still runs). A virtual thread that waits unmounts from its carrier: no call of
+ * <p>Blocking and asynchronous variants follow one rule, the JDK's ({@code HttpClient.send} and
+ * {@code sendAsync}): the plain name waits for the result ({@link #eval}, {@link #require}, {@link
+ * JsFunction#call}); the same name with {@code Async} returns a {@link CompletableFuture} at once
+ * ({@link #evalAsync}, {@link #requireAsync}, {@link JsFunction#callAsync}). A blocking method is
+ * its {@code Async} twin followed by a wait that throws the failure with the caller's stack (see
+ * {@link JavaScriptException}). On the event loop thread a blocking method throws {@link
+ * IllegalStateException} instead of waiting for itself when the result is a Promise not yet
+ * settled. An interrupted wait throws {@link IllegalStateException} with the interrupt flag set
+ * again (the work still runs). A virtual thread that waits unmounts from its carrier: no method of
  * this class waits inside native code.
  *
  * <p>The event loop thread has a stack of 4 MiB; V8 may use all but the last 1 MiB of it, so deep
- * JavaScript recursion (also through Java callbacks) ends in a {@code RangeError}, whatever the
+ * JavaScript recursion (also through Java functions) ends in a {@code RangeError}, whatever the
  * JVM's {@code -Xss}.
  *
- * <p>Errors: a call whose JavaScript throws completes with {@link JavaScriptException}; an
- * exception nobody catches (in a timer, a thread-safe function's callback, an unhandled rejection)
- * goes to the {@link ErrorListener}, and stops the runtime as it would stop Node.js (exit code 1)
- * unless JavaScript listens for {@code 'uncaughtException'}. {@code process.exit()} stops this
- * runtime only; {@link #onExit()} gives its exit code. Work that cannot finish because the runtime
- * stopped completes with {@link RuntimeClosedException}.
+ * <p>Errors: a call whose JavaScript throws fails with {@link JavaScriptException}; an exception
+ * nobody catches (in a timer, a thread-safe function's callback, an unhandled rejection) goes to
+ * the {@link ErrorListener}, and stops the runtime as it would stop Node.js (exit code 1) unless
+ * JavaScript listens for {@code 'uncaughtException'}. {@code process.exit()} stops this runtime
+ * only; {@link #onExit()} gives its exit code. Work that cannot finish because the runtime stopped
+ * fails with {@link RuntimeClosedException}. {@code worker_threads} Workers run, and stop with the
+ * runtime.
  */
 public final class NodeRuntime implements AutoCloseable {
   /** Receives the exceptions JavaScript did not catch, on the event loop thread. */
@@ -64,6 +70,7 @@ public final class NodeRuntime implements AutoCloseable {
     private Consumer<String> stderr = text -> System.err.print(text);
     private ErrorListener errorListener;
     private String bootstrap = "";
+    private int inspectorPort = -1;
 
     private Builder() {}
 
@@ -139,10 +146,28 @@ public final class NodeRuntime implements AutoCloseable {
     }
 
     /**
+     * Opens Node's inspector (what {@code node --inspect=127.0.0.1:port} opens) for this runtime:
+     * Chrome DevTools, or any Chrome DevTools Protocol client, may then connect to {@link
+     * NodeRuntime#inspectorUrl()}, set breakpoints and evaluate. It listens on 127.0.0.1 only.
+     * Default: closed.
+     *
+     * @param port the TCP port; 0 for any free port
+     * @return this builder
+     */
+    public Builder inspect(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("not a TCP port: " + port);
+      }
+      this.inspectorPort = port;
+      return this;
+    }
+
+    /**
      * Starts the runtime.
      *
      * @return the runtime, running
-     * @throws IllegalStateException if libnode is missing or the environment cannot start
+     * @throws IllegalStateException if libnode is missing, the environment cannot start, or the
+     *     inspector cannot listen (the cause says why)
      * @throws JavaScriptException if the bootstrap script throws
      */
     public NodeRuntime start() {
@@ -154,6 +179,7 @@ public final class NodeRuntime implements AutoCloseable {
   private final Path baseDirectory;
   private final EventLoop loop;
   private final Interop interop;
+  private volatile URI inspectorUrl;
 
   /**
    * Starts Node.js with the default options.
@@ -189,6 +215,17 @@ public final class NodeRuntime implements AutoCloseable {
   private static NodeRuntime start(Builder options) {
     NodeRuntime runtime = new NodeRuntime(options);
     runtime.loop.awaitStart();
+    if (options.inspectorPort >= 0) {
+      try {
+        runtime.inspectorUrl = URI.create(runtime.openInspector(options.inspectorPort));
+      } catch (RuntimeException e) {
+        runtime.close();
+        throw new IllegalStateException(
+            "Node.js did not start: its inspector cannot listen on 127.0.0.1:"
+                + options.inspectorPort,
+            e);
+      }
+    }
     if (!options.bootstrap.isEmpty()) {
       try {
         runtime.eval(options.bootstrap);
@@ -205,7 +242,21 @@ public final class NodeRuntime implements AutoCloseable {
     baseDirectory = options.baseDirectory;
     loop = new EventLoop();
     Helpers helpers = new Helpers();
-    Values values = new Values(loop, helpers, this::wrap);
+    Values values =
+        new Values(
+            loop,
+            helpers,
+            new Values.Wrapper() {
+              @Override
+              public JsReference wrap(MemorySegment ref, boolean function) {
+                return NodeRuntime.this.wrap(ref, function);
+              }
+
+              @Override
+              public Object proxy(JsReference object, Class<?> type) {
+                return NodeRuntime.proxy(object, type);
+              }
+            });
     ErrorListener listener = options.errorListener;
     interop =
         new Interop(
@@ -225,7 +276,34 @@ public final class NodeRuntime implements AutoCloseable {
 
   /** The Java object for a JavaScript object or function of this runtime. */
   private JsReference wrap(MemorySegment ref, boolean function) {
-    return function ? new JsFunction(interop, ref) : new JsObject(interop, ref);
+    return function ? new JsFunction(interop, ref) : new JsObject(interop, ref, false);
+  }
+
+  /** {@code object} as the interface {@code type}. */
+  private static Object proxy(JsReference object, Class<?> type) {
+    return ((JsObject) object).as(type);
+  }
+
+  /** Opens the inspector on 127.0.0.1 and returns its WebSocket URL. */
+  private String openInspector(int port) {
+    return interop.await(
+        loop.submit(
+            (env, result) ->
+                result.complete(
+                    interop.values.toJava(
+                        env,
+                        interop.helper(env, Helper.OPEN_INSPECTOR, env.int32(port)),
+                        String.class))));
+  }
+
+  /**
+   * The WebSocket URL of the runtime's inspector ({@code ws://127.0.0.1:port/id}), for Chrome
+   * DevTools or any Chrome DevTools Protocol client, if {@link Builder#inspect(int)} opened it.
+   *
+   * @return the URL, or empty
+   */
+  public Optional<URI> inspectorUrl() {
+    return Optional.ofNullable(inspectorUrl);
   }
 
   /**
@@ -257,34 +335,56 @@ public final class NodeRuntime implements AutoCloseable {
 
   /**
    * Runs a script in the global scope (as {@code vm.runInThisContext}; {@code require} and {@code
-   * import()} resolve from the base directory). The future completes with its completion value
-   * converted to Java (see {@link JsFunction#call}); a Promise is awaited.
+   * import()} resolve from the base directory) and waits for its completion value, converted by the
+   * package's table; a Promise is awaited.
+   *
+   * @param script the script
+   * @return its completion value
+   * @throws JavaScriptException if the script throws, or its Promise rejects
+   * @throws RuntimeClosedException if the runtime is closed
+   */
+  public Object eval(String script) {
+    return interop.await(evalAsync(Object.class, script));
+  }
+
+  /**
+   * {@link #eval(String)} with the completion value as {@code type} (see the package
+   * documentation).
+   *
+   * @param type what the caller wants
+   * @param script the script
+   * @param <T> the type
+   * @return its completion value
+   * @throws ClassCastException if the value does not fit {@code type} without loss
+   */
+  public <T> T eval(Class<T> type, String script) {
+    return interop.await(evalAsync(type, script));
+  }
+
+  /**
+   * {@link #eval(String)} without waiting.
    *
    * @param script the script
    * @return a future of its completion value
    */
-  public CompletableFuture<Object> evaluate(String script) {
-    Objects.requireNonNull(script, "script");
-    return loop.submit(
-        (env, result) ->
-            interop.settle(env, interop.helper(env, Helper.EVALUATE, script), result, false));
+  public CompletableFuture<Object> evalAsync(String script) {
+    return evalAsync(Object.class, script);
   }
 
   /**
-   * Runs a script in the global scope and returns its completion value as a string ({@code
-   * String(value)}, a Promise is not awaited).
+   * {@link #eval(Class, String)} without waiting.
    *
+   * @param type what the caller wants
    * @param script the script
-   * @return {@code String(value)}
-   * @throws JavaScriptException if the script throws
-   * @throws RuntimeClosedException if the runtime is closed
+   * @param <T> the type
+   * @return a future of its completion value
    */
-  public String eval(String script) {
+  public <T> CompletableFuture<T> evalAsync(Class<T> type, String script) {
+    Objects.requireNonNull(type, "type");
     Objects.requireNonNull(script, "script");
-    return interop.await(
-        loop.submit(
-            (env, result) ->
-                result.complete(env.toJavaString(interop.helper(env, Helper.EVALUATE, script)))));
+    return loop.submit(
+        (env, result) ->
+            interop.settle(env, interop.helper(env, Helper.EVALUATE, script), result, type));
   }
 
   /**
@@ -321,35 +421,66 @@ public final class NodeRuntime implements AutoCloseable {
    * package in {@code node_modules}.
    *
    * @param module the module
-   * @return the module's exports, as a {@link JsObject} (a {@link JsFunction} if they are a
-   *     function); other values converted as by {@link JsFunction#call}
+   * @return the module's exports (a {@link JsFunction} if they are a function)
    * @throws JavaScriptException if the module cannot be found or throws
+   * @throws ClassCastException if the module exports no object (use {@code eval(type,
+   *     "require('...')")} for those)
    */
-  public Object require(String module) {
-    Objects.requireNonNull(module, "module");
-    return interop.await(
-        loop.submit(
-            (env, result) ->
-                result.complete(
-                    interop.values.toJavaReference(
-                        env, interop.helper(env, Helper.REQUIRE, module)))));
+  public JsObject require(String module) {
+    return interop.await(requireAsync(module));
   }
 
   /**
-   * {@code import(specifier)} from the base directory (an ES module or CommonJS file, a package);
-   * the future completes with the module namespace object.
+   * {@link #require} without waiting.
+   *
+   * @param module the module
+   * @return a future of the module's exports
+   */
+  public CompletableFuture<JsObject> requireAsync(String module) {
+    Objects.requireNonNull(module, "module");
+    return loop.submit(
+        (env, result) ->
+            result.complete(
+                interop.values.toJava(
+                    env, interop.helper(env, Helper.REQUIRE, module), JsObject.class)));
+  }
+
+  /**
+   * {@code import(specifier)} from the base directory (an ES module, a CommonJS file, a package, a
+   * TypeScript file through Node's type stripping) and waits for its namespace object.
+   *
+   * @param specifier the specifier
+   * @return the module namespace object
+   * @throws JavaScriptException if the module cannot be found, loaded or evaluated
+   */
+  public JsObject importModule(String specifier) {
+    return interop.await(importModuleAsync(specifier));
+  }
+
+  /**
+   * {@link #importModule} without waiting.
    *
    * @param specifier the specifier
    * @return a future of the module namespace object
    */
-  public CompletableFuture<JsObject> importModule(String specifier) {
+  public CompletableFuture<JsObject> importModuleAsync(String specifier) {
     Objects.requireNonNull(specifier, "specifier");
-    CompletableFuture<Object> namespace =
+    return loop.submit(
+        (env, result) ->
+            interop.settle(
+                env, interop.helper(env, Helper.IMPORT_MODULE, specifier), result, JsObject.class));
+  }
+
+  /**
+   * The global object ({@code globalThis}).
+   *
+   * @return the global object
+   */
+  public JsObject global() {
+    return interop.await(
         loop.submit(
             (env, result) ->
-                interop.settle(
-                    env, interop.helper(env, Helper.IMPORT_MODULE, specifier), result, true));
-    return namespace.thenApply(JsObject.class::cast);
+                result.complete(interop.values.toJava(env, env.global(), JsObject.class))));
   }
 
   /**
@@ -360,13 +491,32 @@ public final class NodeRuntime implements AutoCloseable {
    * @param function the function
    */
   public void expose(String name, JavaFunction function) {
-    Objects.requireNonNull(name, "name");
     Objects.requireNonNull(function, "function");
+    define(name, function);
+  }
+
+  /**
+   * Makes {@code object} a global JavaScript object named {@code name}, with its allowed methods
+   * only (blocking until it is defined). See {@link JavaObject}.
+   *
+   * @param name the global's name
+   * @param object the object and its allow-list
+   */
+  public void expose(String name, JavaObject object) {
+    Objects.requireNonNull(object, "object");
+    define(name, object);
+  }
+
+  private void define(String name, Object value) {
+    Objects.requireNonNull(name, "name");
     interop.await(
         loop.submit(
             (env, result) -> {
-              env.setProperty(
-                  env.global(), name, interop.values.functionValue(env, name, function));
+              MemorySegment converted =
+                  value instanceof JavaFunction function
+                      ? interop.values.functionValue(env, name, function)
+                      : interop.values.toJs(env, value);
+              env.setProperty(env.global(), name, converted);
               result.complete(null);
             }));
   }

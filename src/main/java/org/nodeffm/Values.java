@@ -3,6 +3,7 @@ package org.nodeffm;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.reflect.Method;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -40,6 +41,9 @@ final class Values {
   interface Wrapper {
     /** A {@link JsObject} (a {@link JsFunction} if {@code function}) for the reference. */
     JsReference wrap(MemorySegment ref, boolean function);
+
+    /** {@code object} seen as the interface {@code type} (see {@link JsObject#as}). */
+    Object proxy(JsReference object, Class<?> type);
   }
 
   /**
@@ -53,6 +57,20 @@ final class Values {
   static final int MAX_DEPTH = 200;
   static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
   private static final MemorySegment.Scope GLOBAL_SCOPE = java.lang.foreign.Arena.global().scope();
+
+  /** The classes of the values {@link #toJava} converts by value. */
+  private static final List<Class<?>> DATA_TYPES =
+      List.of(
+          LinkedHashMap.class,
+          ArrayList.class,
+          String.class,
+          Integer.class,
+          Long.class,
+          Double.class,
+          BigInteger.class,
+          Boolean.class,
+          Instant.class,
+          byte[].class);
 
   private static final int UNDEFINED = NodeApi.napi_undefined();
   private static final int NULL = NodeApi.napi_null();
@@ -89,6 +107,7 @@ final class Values {
     return switch (value) {
       case null -> env.nullValue();
       case JsReference object -> object.valueIn(env);
+      case HostObject host -> hostObject(env, host);
       case Boolean b -> env.bool(b);
       case Integer i -> env.int32(i);
       case Short s -> env.int32(s);
@@ -140,7 +159,7 @@ final class Values {
                   + describe(value)
                   + " to JavaScript (supported: null, Boolean, numbers, BigInteger, String, byte[],"
                   + " ByteBuffer, MemorySegment, Instant, Date, Map, List, Object[], JavaFunction,"
-                  + " CompletionStage, JsObject)");
+                  + " JavaObject, CompletionStage, JsObject)");
     };
   }
 
@@ -213,6 +232,56 @@ final class Values {
       return reference(env, value, type == FUNCTION);
     }
     return toJava(env, value, 0);
+  }
+
+  /**
+   * Converts a JavaScript value to {@code type}: {@code Object} as {@link #toJava}; {@code
+   * JsObject} and {@code JsFunction} by reference; an interface that no converted value implements
+   * (not {@code Map}, {@code List}, {@code CharSequence}, ...) as a proxy of the object; anything
+   * else by value, then as {@link Conversions#convert}.
+   *
+   * @throws ClassCastException if the value does not fit {@code type}, or would lose information
+   */
+  <T> T toJava(NapiEnv env, MemorySegment value, Class<T> type) {
+    if (type == Object.class) {
+      return type.cast(toJava(env, value));
+    }
+    if (JsReference.class.isAssignableFrom(type) || isProxied(type)) {
+      int jsType = env.typeOf(value);
+      if (jsType == UNDEFINED || jsType == NULL) {
+        return null;
+      }
+      if (jsType != OBJECT && jsType != FUNCTION) {
+        throw new ClassCastException(
+            "a JavaScript "
+                + Conversions.jsType(toJava(env, value))
+                + " cannot be a Java "
+                + type.getName());
+      }
+      JsReference object = reference(env, value, jsType == FUNCTION);
+      if (type.isInstance(object)) {
+        return type.cast(object);
+      }
+      if (!type.isInterface()) {
+        throw new ClassCastException(
+            "a JavaScript object that is no function cannot be a JsFunction");
+      }
+      return type.cast(wrapper.proxy(object, type));
+    }
+    return Conversions.convert(toJava(env, value), type);
+  }
+
+  /** Whether values of {@code type} are proxies of JavaScript objects, not converted data. */
+  static boolean isProxied(Class<?> type) {
+    if (!type.isInterface()) {
+      return false;
+    }
+    for (Class<?> data : DATA_TYPES) {
+      if (type.isAssignableFrom(data)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private Object toJava(NapiEnv env, MemorySegment value, int depth) {
@@ -419,6 +488,39 @@ final class Values {
     } catch (Throwable again) {
       Upcalls.logQuietly("could not throw a Java exception into JavaScript", again);
     }
+  }
+
+  // ---------------------------------------------------------------------------- Java objects
+
+  /** A plain object with one function per allowed method of {@code host}. */
+  private MemorySegment hostObject(NapiEnv env, HostObject host) {
+    MemorySegment object = env.object();
+    for (String name : host.names()) {
+      env.setProperty(
+          object, name, function(env, name, (e, self, args) -> callHost(e, host, name, args)));
+    }
+    return object;
+  }
+
+  /** JavaScript called {@code host.name(args)}: the first overload whose parameters fit. */
+  private MemorySegment callHost(NapiEnv env, HostObject host, String name, MemorySegment[] args)
+      throws Exception {
+    ClassCastException mismatch = null;
+    for (Method method : host.overloads(name, args.length)) {
+      Object[] javaArgs = new Object[args.length];
+      try {
+        Class<?>[] types = method.getParameterTypes();
+        for (int i = 0; i < args.length; i++) {
+          javaArgs[i] = toJava(env, args[i], types[i]);
+        }
+      } catch (ClassCastException e) {
+        mismatch = mismatch == null ? e : mismatch;
+        continue;
+      }
+      Object result = host.invoke(method, javaArgs);
+      return method.getReturnType() == void.class ? null : toJs(env, result);
+    }
+    throw mismatch;
   }
 
   // ---------------------------------------------------------------------------- Promises

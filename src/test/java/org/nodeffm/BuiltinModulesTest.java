@@ -36,7 +36,7 @@ class BuiltinModulesTest {
   }
 
   private static Object await(String script) throws Exception {
-    return node.evaluate(script).get(60, TimeUnit.SECONDS);
+    return node.evalAsync(script).get(60, TimeUnit.SECONDS);
   }
 
   /** process.versions names each library: it must be the version the build pinned. */
@@ -71,7 +71,7 @@ class BuiltinModulesTest {
     for (String dep : deps.isBlank() ? new String[0] : deps.split(" ")) {
       String key = keys.get(dep);
       String expected = build.getProperty("dep." + dep + ".version");
-      String actual = node.eval("process.versions['" + key + "']");
+      String actual = node.eval(String.class, "process.versions['" + key + "']");
       if (!expected.equals(actual)) {
         wrong.append(String.format("%s: process.versions.%s is %s, node.properties pins %s%n",
             dep, key, actual, expected));

@@ -66,15 +66,15 @@ class CallRaceTest {
               try {
                 switch (i % 3) {
                   case 0 -> {
-                    futures.add(sync.call(i, Map.of("y", index)));
+                    futures.add(sync.callAsync(i, Map.of("y", index)));
                     expected.add(Map.of("x", i, "y", index, "s", "v" + i));
                   }
                   case 1 -> {
-                    futures.add(later.call(i));
+                    futures.add(later.callAsync(i));
                     expected.add(i + 1);
                   }
                   default -> {
-                    Object value = sync.invoke(i, Map.of("y", -1)); // blocking
+                    Object value = sync.call(i, Map.of("y", -1)); // blocking
                     check(value, Map.of("x", i, "y", -1, "s", "v" + i), violations, values);
                   }
                 }

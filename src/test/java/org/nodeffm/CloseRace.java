@@ -140,7 +140,7 @@ final class CloseRace {
             echo,
             node.function("async (x) => { await null; return x; }"),
             (JsObject)
-                node.evaluate(
+                node.evalAsync(
                         "new (class { constructor() { for (let i = 0; i < 64; i++) this['p' + i] ="
                             + " 7 * i; } echo(x) { return x; } })()")
                     .join(),
@@ -150,8 +150,8 @@ final class CloseRace {
     node.expose(
         "viaLoopThread",
         args -> {
-          Object value = fixture.object().invokeMember("echo", echo.invoke(args[0]));
-          return node.evaluate("[" + value + "]").thenApply(list -> ((List<?>) list).get(0));
+          Object value = fixture.object().callMember("echo", echo.call(args[0]));
+          return node.evalAsync("[" + value + "]").thenApply(list -> ((List<?>) list).get(0));
         });
     warmUp(fixture, WARM_UP);
     CountDownLatch started = new CountDownLatch(THREADS);
@@ -189,14 +189,14 @@ final class CloseRace {
   private static void warmUp(Fixture fixture, int calls) {
     List<CompletableFuture<?>> futures = new ArrayList<>();
     for (int i = 0; i < calls; i++) {
-      futures.add(fixture.node.evaluate(Integer.toString(i)));
-      futures.add(fixture.echo.call(i));
-      futures.add(fixture.object.callMember("echo", i));
-      futures.add(fixture.object.get("p" + i % 64));
+      futures.add(fixture.node.evalAsync(Integer.toString(i)));
+      futures.add(fixture.echo.callAsync(i));
+      futures.add(fixture.object.callMemberAsync("echo", i));
+      futures.add(fixture.object.getAsync("p" + i % 64));
     }
     for (int i = 0; i < MODULES / 2; i++) { // The others load during the race.
       fixture.node.require("./mod" + i + ".cjs");
-      futures.add(fixture.node.importModule("./mod" + i + ".mjs"));
+      futures.add(fixture.node.importModuleAsync("./mod" + i + ".mjs"));
     }
     CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
   }
@@ -278,13 +278,13 @@ final class CloseRace {
     NodeRuntime node = fixture.node;
     switch (entry) {
       case EVALUATE ->
-          pending.add(new Pending(entry, key, node.evaluate(Integer.toString(key)), key));
+          pending.add(new Pending(entry, key, node.evalAsync(Integer.toString(key)), key));
       case EVALUATE_PROMISE ->
-          pending.add(new Pending(entry, key, node.evaluate("Promise.resolve(" + key + ")"), key));
+          pending.add(new Pending(entry, key, node.evalAsync("Promise.resolve(" + key + ")"), key));
       case EVAL -> expect(entry, key, node.eval("'e' + " + key), "e" + key, tally, violations);
       case FUNCTION -> {
         JsFunction function = node.function("(x) => x + " + key);
-        expect(entry, key, function.invoke(1), key + 1, tally, violations);
+        expect(entry, key, function.call(1), key + 1, tally, violations);
       }
       case REQUIRE -> {
         Object exports = node.require("./mod" + key % MODULES + ".cjs");
@@ -292,31 +292,31 @@ final class CloseRace {
           violations.add(entry + "(" + key + ") gave " + describe(exports));
           return true;
         }
-        pending.add(new Pending(entry, key, object.get("value"), key % MODULES));
+        pending.add(new Pending(entry, key, object.getAsync("value"), key % MODULES));
       }
       case IMPORT_MODULE -> {
-        JsObject namespace = await(node.importModule("./mod" + key % MODULES + ".mjs"));
+        JsObject namespace = await(node.importModuleAsync("./mod" + key % MODULES + ".mjs"));
         if (namespace == null) {
           violations.add(entry + "(" + key + ") gave null");
           return true;
         }
-        pending.add(new Pending(entry, key, namespace.get("value"), key % MODULES));
+        pending.add(new Pending(entry, key, namespace.getAsync("value"), key % MODULES));
       }
-      case CALL -> pending.add(new Pending(entry, key, fixture.echo.call(key), key));
-      case CALL_PROMISE -> pending.add(new Pending(entry, key, fixture.later.call(key), key));
-      case INVOKE -> expect(entry, key, fixture.echo.invoke(key), key, tally, violations);
+      case CALL -> pending.add(new Pending(entry, key, fixture.echo.callAsync(key), key));
+      case CALL_PROMISE -> pending.add(new Pending(entry, key, fixture.later.callAsync(key), key));
+      case INVOKE -> expect(entry, key, fixture.echo.call(key), key, tally, violations);
       case CALL_MEMBER ->
-          pending.add(new Pending(entry, key, fixture.object.callMember("echo", key), key));
+          pending.add(new Pending(entry, key, fixture.object.callMemberAsync("echo", key), key));
       case INVOKE_MEMBER ->
-          expect(entry, key, fixture.object.invokeMember("echo", key), key, tally, violations);
+          expect(entry, key, fixture.object.callMember("echo", key), key, tally, violations);
       case GET ->
-          pending.add(new Pending(entry, key, fixture.object.get("p" + key % 64), 7 * (key % 64)));
+          pending.add(new Pending(entry, key, fixture.object.getAsync("p" + key % 64), 7 * (key % 64)));
       case EXPOSE -> {
         node.expose("f" + key, args -> key);
-        pending.add(new Pending(entry, key, node.evaluate("f" + key + "()"), key));
+        pending.add(new Pending(entry, key, node.evalAsync("f" + key + "()"), key));
       }
       case CALL_ON_LOOP_THREAD ->
-          pending.add(new Pending(entry, key, node.evaluate("viaLoopThread(" + key + ")"), key));
+          pending.add(new Pending(entry, key, node.evalAsync("viaLoopThread(" + key + ")"), key));
       case CREATE_THREAD_SAFE_FUNCTION -> {
         ThreadSafeFunction created = node.createThreadSafeFunction(node.function("(n) => {}"), 0, key);
         long context = created.context();

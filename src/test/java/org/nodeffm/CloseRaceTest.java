@@ -98,23 +98,23 @@ class CloseRaceTest {
     // RuntimeClosedException already: after closeThenRun they enter a function, where V8
     // terminates.
     Map<String, Function<NodeRuntime, CompletableFuture<?>>> calls = new LinkedHashMap<>();
-    calls.put("evaluate", node -> node.evaluate("closeThenRun('5')")); // null
-    calls.put("JsFunction.call", node -> node.function("(x) => closeThenRun(x)").call("5")); // null
-    calls.put("JsObject.callMember", node -> required(node).callMember("run", "5")); // null
-    calls.put("JsObject.get", node -> object(node).get("value")); // null
+    calls.put("evaluate", node -> node.evalAsync("closeThenRun('5')")); // null
+    calls.put("JsFunction.call", node -> node.function("(x) => closeThenRun(x)").callAsync("5")); // null
+    calls.put("JsObject.callMember", node -> required(node).callMemberAsync("run", "5")); // null
+    calls.put("JsObject.get", node -> object(node).getAsync("value")); // null
     calls.put(
         "JsObject.callMember of a getter's value", // IllegalArgumentException: no method
-        node -> object(node).callMember("method", 5));
+        node -> object(node).callMemberAsync("method", 5));
     calls.put(
         "a Java function on the loop thread", // null
-        node -> node.evaluate("viaLoopThread()"));
+        node -> node.evalAsync("viaLoopThread()"));
     calls.put(
-        "a Promise", node -> node.evaluate("Promise.resolve().then(() => closeThenRun('5'))"));
-    calls.put("an async function", node -> node.function("async (x) => closeThenRun(x)").call("5"));
-    calls.put("importModule", node -> node.importModule("./closeThenRun.mjs"));
+        "a Promise", node -> node.evalAsync("Promise.resolve().then(() => closeThenRun('5'))"));
+    calls.put("an async function", node -> node.function("async (x) => closeThenRun(x)").callAsync("5"));
+    calls.put("importModule", node -> node.importModuleAsync("./closeThenRun.mjs"));
     calls.put(
         "a TypeError the close caused",
-        node -> node.evaluate("closeThenRun('({ value: 5 })').value"));
+        node -> node.evalAsync("closeThenRun('({ value: 5 })').value"));
     for (Map.Entry<String, Function<NodeRuntime, CompletableFuture<?>>> call : calls.entrySet()) {
       try (NodeRuntime node = closingRuntime()) {
         CompletableFuture<?> future = call.getValue().apply(node);
@@ -142,12 +142,12 @@ class CloseRaceTest {
     }
     try (NodeRuntime node = closingRuntime()) {
       JsFunction function = node.function("(x) => closeThenRun(x)");
-      assertThrows(RuntimeClosedException.class, () -> function.invoke("5")); // null
+      assertThrows(RuntimeClosedException.class, () -> function.call("5")); // null
     }
     try (NodeRuntime node = closingRuntime()) {
       JsObject object = object(node);
       assertThrows(
-          RuntimeClosedException.class, () -> object.invokeMember("closeThenRun", "5")); // null
+          RuntimeClosedException.class, () -> object.callMember("closeThenRun", "5")); // null
     }
     try (NodeRuntime node = closingRuntime()) {
       // IllegalArgumentException: not a JavaScript function
@@ -167,16 +167,16 @@ class CloseRaceTest {
           return null;
         });
     // An evaluate() on the loop thread runs at once; its value goes back to JavaScript.
-    node.expose("viaLoopThread", args -> node.evaluate("closeThenRun('5')").join());
+    node.expose("viaLoopThread", args -> node.evalAsync("closeThenRun('5')").join());
     node.eval(CLOSE_THEN_RUN);
     return node;
   }
 
   private static JsObject object(NodeRuntime node) {
-    return (JsObject) node.evaluate("globalThis.object").join();
+    return (JsObject) node.evalAsync("globalThis.object").join();
   }
 
   private static JsObject required(NodeRuntime node) {
-    return (JsObject) node.require("./closeThenRun.cjs");
+    return node.require("./closeThenRun.cjs");
   }
 }

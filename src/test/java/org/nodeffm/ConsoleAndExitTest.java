@@ -50,8 +50,8 @@ class ConsoleAndExitTest {
   void processExitStopsOnlyItsRuntimeAndGivesItsCode() throws Exception {
     try (NodeRuntime other = NodeRuntime.start();
         NodeRuntime node = NodeRuntime.start()) {
-      CompletableFuture<Object> pending = node.evaluate("new Promise(() => {})");
-      CompletableFuture<Object> exiting = node.evaluate("process.exit(3); 'not reached'");
+      CompletableFuture<Object> pending = node.evalAsync("new Promise(() => {})");
+      CompletableFuture<Object> exiting = node.evalAsync("process.exit(3); 'not reached'");
       assertEquals(3, node.onExit().get(30, TimeUnit.SECONDS));
       assertInstanceOf(RuntimeClosedException.class, FunctionCallTest.failureOf(exiting));
       RuntimeClosedException closed =
@@ -71,7 +71,7 @@ class ConsoleAndExitTest {
     node.close();
     assertEquals(0, node.onExit().get(30, TimeUnit.SECONDS));
     NodeRuntime exits = NodeRuntime.start();
-    exits.evaluate("setTimeout(() => process.exit(), 5)");
+    exits.evalAsync("setTimeout(() => process.exit(), 5)");
     assertEquals(0, exits.onExit().get(30, TimeUnit.SECONDS));
     exits.close();
   }

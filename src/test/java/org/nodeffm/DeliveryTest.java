@@ -86,7 +86,7 @@ class DeliveryTest {
     while (reports.get() < total && System.nanoTime() < deadline) {
       Thread.sleep(5);
     }
-    assertEquals(String.valueOf(total), node.eval("calls"));
+    assertEquals(String.valueOf(total), String.valueOf(node.eval("calls")));
     assertEquals(total, reports.get());
     for (int i = 0; i < total; i++) {
       assertEquals(1, runs.get(i), "payload " + i + " ran " + runs.get(i) + " times");

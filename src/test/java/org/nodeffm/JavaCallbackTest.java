@@ -44,7 +44,7 @@ class JavaCallbackTest {
               "count", args.length, "first", args[0], "sum", (Integer) args[1] + (Integer) args[2]);
         });
     assertEquals(
-        Map.of("count", 3, "first", "x", "sum", 5), node.evaluate("describe('x', 2, 3)").join());
+        Map.of("count", 3, "first", "x", "sum", 5), node.evalAsync("describe('x', 2, 3)").join());
     assertEquals("function", node.eval("typeof describe"));
     assertTrue(
         threads.get(0).getName().startsWith("node-ffm-"), "runs on the loop thread: " + threads);
@@ -56,13 +56,13 @@ class JavaCallbackTest {
     node.expose(
         "fetchUser", args -> pending.thenApply(name -> Map.of("id", args[0], "name", name)));
     CompletableFuture<Object> result =
-        node.evaluate("fetchUser(7).then((user) => `${user.id}:${user.name}`)");
+        node.evalAsync("fetchUser(7).then((user) => `${user.id}:${user.name}`)");
     Thread.sleep(50);
     assertTrue(!result.isDone(), "the promise waits for the Java future");
     Thread.ofPlatform().start(() -> pending.complete("Ada")).join(); // Completed on another thread.
     assertEquals("7:Ada", result.join());
     assertEquals("object", node.eval("typeof fetchUser(1)"));
-    assertEquals("true", node.eval("fetchUser(1) instanceof Promise"));
+    assertEquals("true", String.valueOf(node.eval("fetchUser(1) instanceof Promise")));
   }
 
   @Test
@@ -72,7 +72,7 @@ class JavaCallbackTest {
         args -> CompletableFuture.failedFuture(new IllegalStateException("no such user")));
     assertEquals(
         "java.lang.IllegalStateException: no such user",
-        node.evaluate("failing().catch((e) => e.message)").join());
+        node.evalAsync("failing().catch((e) => e.message)").join());
   }
 
   @Test
@@ -96,7 +96,7 @@ class JavaCallbackTest {
           throw original;
         });
     JsFunction callsFail = node.function("function callsFail() { return fail(); }");
-    JavaScriptException e = assertThrows(JavaScriptException.class, callsFail::invoke);
+    JavaScriptException e = assertThrows(JavaScriptException.class, callsFail::call);
     assertSame(original, e.getCause());
     assertEquals("Error", e.name());
     assertTrue(e.jsStack().contains("at callsFail"), e.jsStack());
@@ -106,16 +106,16 @@ class JavaCallbackTest {
   void javaCanCallJavaScriptFromInsideACallback() {
     JsFunction triple = node.function("(x) => x * 3");
     // On the loop thread, calls run at once: the blocking variant too.
-    node.expose("tripleTwice", args -> triple.invoke(triple.invoke(args[0])));
-    assertEquals(18, node.evaluate("tripleTwice(2)").join());
-    node.expose("evalInside", args -> node.eval((String) args[0]));
-    assertEquals("4", node.evaluate("evalInside('2 + 2')").join());
+    node.expose("tripleTwice", args -> triple.call(triple.call(args[0])));
+    assertEquals(18, node.evalAsync("tripleTwice(2)").join());
+    node.expose("evalInside", args -> String.valueOf(node.eval((String) args[0])));
+    assertEquals("4", node.evalAsync("evalInside('2 + 2')").join());
   }
 
   @Test
   void aJavaScriptErrorThroughJavaKeepsItsType() {
     JsFunction range = node.function("() => { throw new RangeError('deep'); }");
-    node.expose("viaJava", args -> range.invoke());
+    node.expose("viaJava", args -> range.call());
     assertEquals(
         "RangeError|deep",
         node.eval("try { viaJava(); } catch (e) { `${e.constructor.name}|${e.message}` }"));
@@ -131,14 +131,14 @@ class JavaCallbackTest {
     node.expose(
         "tryToWait",
         args -> {
-          blocking.set(catching(never::invoke));
-          join.set(catching(() -> never.call().join()));
+          blocking.set(catching(never::call));
+          join.set(catching(() -> never.callAsync().join()));
           bounded.acquire();
           tsfnCall.set(catching(() -> bounded.call(1, CallMode.BLOCKING)));
           bounded.release();
           return "returned";
         });
-    assertEquals("returned", node.evaluate("tryToWait()").join());
+    assertEquals("returned", node.evalAsync("tryToWait()").join());
     assertInstanceOf(IllegalStateException.class, blocking.get());
     assertTrue(
         blocking.get().getMessage().contains("wait for itself"), blocking.get().getMessage());
@@ -154,7 +154,7 @@ class JavaCallbackTest {
     JsFunction mapWith = node.function("(xs, f) => xs.map((x) => f(x))");
     assertEquals(
         List.of("<1>", "<2>"),
-        mapWith.invoke(List.of(1, 2), (JavaFunction) args -> "<" + args[0] + ">"));
+        mapWith.call(List.of(1, 2), (JavaFunction) args -> "<" + args[0] + ">"));
   }
 
   @Test
@@ -162,7 +162,7 @@ class JavaCallbackTest {
     int before = Handles.size();
     JsFunction use = node.function("(f) => f()");
     for (int i = 0; i < 2000; i++) {
-      use.invoke((JavaFunction) args -> "x");
+      use.call((JavaFunction) args -> "x");
     }
     assertTrue(
         Handles.size() >= before + 1000, "the functions are held while JavaScript may call them");

@@ -40,7 +40,7 @@ class LifecycleIT {
       Set<String> loopThreads = new HashSet<>();
       for (NodeRuntime node : runtimes) {
         node.expose("threadName", args -> Thread.currentThread().getName());
-        loopThreads.add((String) node.evaluate("threadName()").join());
+        loopThreads.add((String) node.evalAsync("threadName()").join());
       }
       assertEquals(4, loopThreads.size(), "loop threads: " + loopThreads);
       // Four threads call the four runtimes at once; each keeps its own globals.
@@ -53,7 +53,7 @@ class LifecycleIT {
                   () -> {
                     int sum = 0;
                     for (int k = 0; k < 500; k++) {
-                      sum += (Integer) addId.invoke(k);
+                      sum += (Integer) addId.call(k);
                     }
                     return sum;
                   }));
@@ -70,8 +70,8 @@ class LifecycleIT {
   @Test
   void closeEndsAnEndlessLoopAndFailsWhatIsPending() throws Exception {
     NodeRuntime node = NodeRuntime.start();
-    CompletableFuture<Object> endless = node.evaluate("while (true) {}");
-    CompletableFuture<Object> queued = node.evaluate("'never runs'");
+    CompletableFuture<Object> endless = node.evalAsync("while (true) {}");
+    CompletableFuture<Object> queued = node.evalAsync("'never runs'");
     CompletableFuture<Object> promise = CompletableFuture.completedFuture(null);
     Thread.sleep(100);
     assertFalse(endless.isDone());
@@ -84,7 +84,7 @@ class LifecycleIT {
       assertTrue(closed.getMessage().contains("is closed"), closed.getMessage());
     }
     assertEquals(0, node.onExit().get(1, TimeUnit.SECONDS));
-    assertInstanceOf(RuntimeClosedException.class, FunctionCallTest.failureOf(node.evaluate("1")));
+    assertInstanceOf(RuntimeClosedException.class, FunctionCallTest.failureOf(node.evalAsync("1")));
     assertTrue(promise.isDone());
   }
 
@@ -98,7 +98,7 @@ class LifecycleIT {
           return "after close";
         });
     // V8 terminates the script at its next check (a call, a loop): the loop does not run forever.
-    CompletableFuture<Object> result = node.evaluate("quit(); while (true) {}");
+    CompletableFuture<Object> result = node.evalAsync("quit(); while (true) {}");
     assertEquals(0, node.onExit().get(30, TimeUnit.SECONDS));
     assertInstanceOf(RuntimeClosedException.class, FunctionCallTest.failureOf(result));
   }
@@ -162,12 +162,12 @@ class LifecycleIT {
     try (NodeRuntime node = NodeRuntime.start()) {
       JsFunction f = node.function("(x, o) => ({ x, n: o.list.length, s: JSON.stringify(o) })");
       node.expose("twice", args -> ((Integer) args[0]) * 2);
-      Object result = f.invoke(i, java.util.Map.of("list", List.of(1, 2, 3)));
+      Object result = f.call(i, java.util.Map.of("list", List.of(1, 2, 3)));
       if (!(result instanceof java.util.Map<?, ?> map)
           || !Integer.valueOf(3).equals(map.get("n"))) {
         throw new AssertionError("cycle " + i + ": " + result);
       }
-      if (!Integer.valueOf(2 * i).equals(node.evaluate("twice(" + i + ")").join())) {
+      if (!Integer.valueOf(2 * i).equals(node.evalAsync("twice(" + i + ")").join())) {
         throw new AssertionError("cycle " + i);
       }
     }

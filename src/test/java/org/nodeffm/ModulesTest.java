@@ -31,7 +31,7 @@ class ModulesTest {
   @Test
   void requireACommonJsModuleFromTheBaseDirectory() {
     JsObject greeting = assertInstanceOf(JsObject.class, node.require("./greeting.cjs"));
-    assertEquals("HELLO ADA!", greeting.invokeMember("greet", "Ada"));
+    assertEquals("HELLO ADA!", greeting.callMember("greet", "Ada"));
     assertEquals(modules, node.baseDirectory());
     // The global require of scripts resolves from there too.
     assertEquals("HELLO BOB!", node.eval("require('./greeting.cjs').greet('Bob')"));
@@ -39,20 +39,20 @@ class ModulesTest {
 
   @Test
   void importAnEsModuleFromTheBaseDirectory() {
-    JsObject stats = node.importModule("./stats.mjs").join();
-    assertEquals(2.5, stats.invokeMember("mean", List.of(1, 2, 3, 4)));
+    JsObject stats = node.importModuleAsync("./stats.mjs").join();
+    assertEquals(2.5, stats.callMember("mean", List.of(1, 2, 3, 4)));
     assertEquals(
-        List.of("HELLO A!", "HELLO B!"), stats.invokeMember("greetAll", List.of("a", "b")));
-    assertEquals("stats", stats.get("default").join());
-    assertEquals(3, node.evaluate("import('./sum.mjs').then((m) => m.sum([1, 2]))").join());
+        List.of("HELLO A!", "HELLO B!"), stats.callMember("greetAll", List.of("a", "b")));
+    assertEquals("stats", stats.getAsync("default").join());
+    assertEquals(3, node.evalAsync("import('./sum.mjs').then((m) => m.sum([1, 2]))").join());
   }
 
   @Test
   void builtInModules() {
     JsObject path = assertInstanceOf(JsObject.class, node.require("path"));
-    assertEquals("a/b", path.invokeMember("join", "a", "b"));
-    JsObject os = node.importModule("node:os").join();
-    assertTrue(os.invokeMember("platform").equals("linux"));
+    assertEquals("a/b", path.callMember("join", "a", "b"));
+    JsObject os = node.importModuleAsync("node:os").join();
+    assertTrue(os.callMember("platform").equals("linux"));
   }
 
   @Test
@@ -63,7 +63,7 @@ class ModulesTest {
         notFound.getMessage().contains("Cannot find module './nope.cjs'"), notFound.getMessage());
     JavaScriptException esm =
         assertInstanceOf(
-            JavaScriptException.class, FunctionCallTest.failureOf(node.importModule("./nope.mjs")));
+            JavaScriptException.class, FunctionCallTest.failureOf(node.importModuleAsync("./nope.mjs")));
     assertTrue(esm.getMessage().contains("Cannot find module"), esm.getMessage());
   }
 

@@ -36,7 +36,7 @@ final class NeverDiesMain {
                   "function down(n) { return down(n + 1) + 1; } try { down(0); 'no error' } catch"
                       + " (e) { e.constructor.name + ': ' + e.message }"));
       try {
-        node.evaluate("(function f() { return f() + 1; })()").join();
+        node.evalAsync("(function f() { return f() + 1; })()").join();
       } catch (Exception e) {
         System.out.println("uncaught reaches Java: " + ((JavaScriptException) e.getCause()).name());
       }
@@ -58,7 +58,7 @@ final class NeverDiesMain {
           "viaJava",
           args -> {
             javaFrames.incrementAndGet();
-            return down.invoke(args[0]); // JavaScript -> Java -> JavaScript -> ...
+            return down.call(args[0]); // JavaScript -> Java -> JavaScript -> ...
           });
       System.out.println(
           "caught in JS: "
@@ -68,7 +68,7 @@ final class NeverDiesMain {
       System.out.println(
           "java frames: " + (javaFrames.get() > 100 ? "more than 100" : javaFrames.get()));
       try {
-        down.invoke(0);
+        down.call(0);
       } catch (JavaScriptException e) {
         System.out.println("uncaught reaches Java: " + e.name());
       }
@@ -102,7 +102,7 @@ final class NeverDiesMain {
           "failsLater", args -> CompletableFuture.failedFuture(new OutOfMemoryError("async")));
       System.out.println(node.eval("try { throwsError() } catch (e) { e.message }"));
       System.out.println(node.eval("try { throwsChecked() } catch (e) { e.message }"));
-      System.out.println(node.evaluate("failsLater().catch((e) => e.message)").join());
+      System.out.println(node.evalAsync("failsLater().catch((e) => e.message)").join());
       node.eval("console.log('swallowed')");
       node.eval(
           "process.on('uncaughtException', () => {}); setTimeout(() => { throw new Error('x'); })");
@@ -126,7 +126,7 @@ final class NeverDiesMain {
               () -> {
                 for (long i1 = 0; ; i1++) {
                   try {
-                    work.call(i1);
+                    work.callAsync(i1);
                   } catch (RuntimeException e) {
                     // Closed at exit.
                   }
@@ -149,7 +149,7 @@ final class NeverDiesMain {
               () -> {
                 while (true) {
                   try {
-                    slow.invoke();
+                    slow.call();
                   } catch (RuntimeException e) {
                     // Closed at exit.
                   }
@@ -170,7 +170,7 @@ final class NeverDiesMain {
           System.exit(7);
           return null;
         });
-    node.evaluate("exitJvm()");
+    node.evalAsync("exitJvm()");
     Thread.sleep(60_000);
     System.out.println("not reached");
   }
@@ -182,7 +182,7 @@ final class NeverDiesMain {
             .start()) {
       System.out.println("gc: " + node.eval("typeof gc"));
       long limit =
-          ((Number) node.evaluate("require('v8').getHeapStatistics().heap_size_limit").join())
+          ((Number) node.evalAsync("require('v8').getHeapStatistics().heap_size_limit").join())
               .longValue();
       System.out.println("heap limit: " + limit / (1024 * 1024) + " MB");
       System.out.println("heap limit below 512 MB: " + (limit < 512L * 1024 * 1024));
@@ -201,7 +201,7 @@ final class NeverDiesMain {
         System.out.println("other options: " + e.getMessage());
       }
       System.out.println(
-          "map: " + node.evaluate("({ ok: true })").join().equals(Map.of("ok", true)));
+          "map: " + node.evalAsync("({ ok: true })").join().equals(Map.of("ok", true)));
     }
   }
 

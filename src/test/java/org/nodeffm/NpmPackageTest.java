@@ -71,31 +71,31 @@ class NpmPackageTest {
   void requireAnNpmPackageWithADependency() {
     JsObject yaml = assertInstanceOf(JsObject.class, node.require("js-yaml"));
     Object document =
-        yaml.invokeMember("load", "name: node-ffm\nthreads: [1, 2, 4]\nnested: { ok: true }\n");
+        yaml.callMember("load", "name: node-ffm\nthreads: [1, 2, 4]\nnested: { ok: true }\n");
     assertEquals(
         Map.of("name", "node-ffm", "threads", List.of(1, 2, 4), "nested", Map.of("ok", true)),
         document);
-    assertEquals("b:\n  - x\n", yaml.invokeMember("dump", Map.of("b", List.of("x"))));
+    assertEquals("b:\n  - x\n", yaml.callMember("dump", Map.of("b", List.of("x"))));
     // Its dependency was installed and is what it loads.
     assertTrue(
-        node.eval("require.resolve('argparse', { paths: [require.resolve('js-yaml')] })")
+        node.eval(String.class, "require.resolve('argparse', { paths: [require.resolve('js-yaml')] })")
             .contains("node_modules/argparse"));
   }
 
   @Test
   void importTheSamePackageAsAnEsModule() {
-    JsObject yaml = node.importModule("js-yaml").join();
-    assertEquals(List.of("a", "b"), yaml.invokeMember("load", "[a, b]"));
-    JsObject app = node.importModule("./uses-yaml.mjs").join();
-    assertEquals("k: v\n", app.invokeMember("roundTrip", "{k: v}"));
+    JsObject yaml = node.importModuleAsync("js-yaml").join();
+    assertEquals(List.of("a", "b"), yaml.callMember("load", "[a, b]"));
+    JsObject app = node.importModuleAsync("./uses-yaml.mjs").join();
+    assertEquals("k: v\n", app.callMember("roundTrip", "{k: v}"));
   }
 
   @Test
   void anInvalidDocumentIsAJavaScriptExceptionWithItsName() {
-    JsObject yaml = (JsObject) node.require("js-yaml");
+    JsObject yaml = node.require("js-yaml");
     JavaScriptException e =
         org.junit.jupiter.api.Assertions.assertThrows(
-            JavaScriptException.class, () -> yaml.invokeMember("load", "a: [1, 2"));
+            JavaScriptException.class, () -> yaml.callMember("load", "a: [1, 2"));
     assertEquals("YAMLException", e.name());
   }
 }

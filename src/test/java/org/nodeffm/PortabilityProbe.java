@@ -45,7 +45,7 @@ final class PortabilityProbe {
                   "const z = require('node:zlib'); const d = Buffer.alloc(65536, 'jvm ');"
                       + " String(z.gunzipSync(z.gzipSync(d)).equals(d))"));
       Object tls =
-          node.evaluate(
+          node.evalAsync(
                   """
                   (async () => {
                     const tls = require('node:tls');

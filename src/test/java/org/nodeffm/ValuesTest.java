@@ -48,19 +48,19 @@ class ValuesTest {
   }
 
   private static Object roundTrip(Object value) {
-    return identity.invoke(value);
+    return identity.call(value);
   }
 
   private static String jsType(Object value) {
-    return (String) describe.invoke(value);
+    return (String) describe.call(value);
   }
 
   @Test
   void nullAndUndefinedAreNull() {
     assertNull(roundTrip(null));
     assertEquals("null", jsType(null));
-    assertNull(node.evaluate("undefined").join());
-    assertNull(node.evaluate("null").join());
+    assertNull(node.evalAsync("undefined").join());
+    assertNull(node.evalAsync("null").join());
   }
 
   @Test
@@ -91,13 +91,13 @@ class ValuesTest {
       assertEquals("bigint", jsType(value), "typeof for " + value);
       assertEquals(value, roundTrip(value), "round trip of " + value);
     }
-    assertEquals("9007199254740993", node.function("(x) => String(x)").invoke((1L << 53) + 1));
+    assertEquals("9007199254740993", node.function("(x) => String(x)").call((1L << 53) + 1));
   }
 
   @Test
   void numbersBeyondTheSafeRangeComeBackAsDoubles() {
-    assertEquals(9.007199254740992E15, node.evaluate("2 ** 53").join());
-    assertEquals(1e300, node.evaluate("1e300").join());
+    assertEquals(9.007199254740992E15, node.evalAsync("2 ** 53").join());
+    assertEquals(1e300, node.evalAsync("1e300").join());
   }
 
   @Test
@@ -120,8 +120,8 @@ class ValuesTest {
     assertEquals(huge.negate(), roundTrip(huge.negate()));
     assertEquals("bigint", jsType(BigInteger.ONE));
     assertEquals(1L, roundTrip(BigInteger.ONE)); // A BigInt that fits is a Long.
-    assertEquals(new BigInteger("1180591620717411303424"), node.evaluate("2n ** 70n").join());
-    assertEquals(huge.toString(), node.function("(x) => x.toString()").invoke(huge));
+    assertEquals(new BigInteger("1180591620717411303424"), node.evalAsync("2n ** 70n").join());
+    assertEquals(huge.toString(), node.function("(x) => x.toString()").call(huge));
   }
 
   @Test
@@ -138,8 +138,8 @@ class ValuesTest {
     for (String s : strings) {
       assertEquals(s, roundTrip(s));
     }
-    assertEquals(13, node.function("(s) => s.length").invoke("embedded\0nul\0"));
-    assertEquals(2, node.function("(s) => s.length").invoke("😀")); // UTF-16 code units
+    assertEquals(13, node.function("(s) => s.length").call("embedded\0nul\0"));
+    assertEquals(2, node.function("(s) => s.length").call("😀")); // UTF-16 code units
     assertEquals("a", roundTrip('a'));
     assertEquals("builder", roundTrip(new StringBuilder("builder")));
   }
@@ -150,7 +150,7 @@ class ValuesTest {
     assertEquals("Buffer", jsType(bytes));
     assertArrayEquals(bytes, (byte[]) roundTrip(bytes));
     assertArrayEquals(new byte[0], (byte[]) roundTrip(new byte[0]));
-    assertEquals(6, node.function("(b) => b.length").invoke(bytes));
+    assertEquals(6, node.function("(b) => b.length").call(bytes));
 
     ByteBuffer heap =
         ByteBuffer.wrap("abcdef".getBytes(StandardCharsets.US_ASCII)).position(2).limit(5);
@@ -164,7 +164,7 @@ class ValuesTest {
           arena.allocateFrom(ValueLayout.JAVA_BYTE, (byte) 1, (byte) 2, (byte) 3);
       assertArrayEquals(new byte[] {1, 2, 3}, (byte[]) roundTrip(segment));
       // A copy: JavaScript may keep it after the arena is gone.
-      node.function("(b) => { globalThis.kept = b; }").invoke(segment);
+      node.function("(b) => { globalThis.kept = b; }").call(segment);
     }
     assertEquals("1,2,3", node.eval("Array.from(kept).join()"));
     try (Arena arena = Arena.ofConfined()) {
@@ -189,35 +189,35 @@ class ValuesTest {
   void globalMemoryIsSharedOtherMemoryCopied() {
     JsFunction write = node.function("(b) => { b[0] = 42; b[b.length - 1] = 7; return b.length; }");
     MemorySegment global = Arena.global().allocate(4); // Never freed: 4 bytes for the test run.
-    assertEquals(4, write.invoke(global));
+    assertEquals(4, write.call(global));
     assertEquals(42, global.get(ValueLayout.JAVA_BYTE, 0), "JavaScript wrote into Java's memory");
     assertEquals(7, global.get(ValueLayout.JAVA_BYTE, 3));
     try (Arena arena = Arena.ofShared()) {
       MemorySegment own = arena.allocate(4);
-      assertEquals(4, write.invoke(own));
+      assertEquals(4, write.call(own));
       assertEquals(0, own.get(ValueLayout.JAVA_BYTE, 0), "a copy: Java's memory is unchanged");
     }
     global.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
-    assertEquals(4, write.invoke(global.asReadOnly()));
+    assertEquals(4, write.call(global.asReadOnly()));
     assertEquals(1, global.get(ValueLayout.JAVA_BYTE, 0), "a read-only segment is copied");
     byte[] array = new byte[4];
-    write.invoke(array);
+    write.call(array);
     assertEquals(0, array[0]);
   }
 
   @Test
   void arrayBuffersTypedArraysAndDataViewsAreByteArrays() {
     assertArrayEquals(
-        new byte[] {1, 2}, (byte[]) node.evaluate("new Uint8Array([1, 2]).buffer").join());
+        new byte[] {1, 2}, (byte[]) node.evalAsync("new Uint8Array([1, 2]).buffer").join());
     assertArrayEquals(
         new byte[] {3, 4},
-        (byte[]) node.evaluate("new Uint8Array([1, 2, 3, 4, 5]).subarray(2, 4)").join());
+        (byte[]) node.evalAsync("new Uint8Array([1, 2, 3, 4, 5]).subarray(2, 4)").join());
     assertArrayEquals(
-        new byte[] {1, 0, 2, 0}, (byte[]) node.evaluate("new Uint16Array([1, 2])").join());
+        new byte[] {1, 0, 2, 0}, (byte[]) node.evalAsync("new Uint16Array([1, 2])").join());
     assertArrayEquals(
         new byte[] {2, 3},
-        (byte[]) node.evaluate("new DataView(new Uint8Array([1, 2, 3, 4]).buffer, 1, 2)").join());
-    assertArrayEquals(new byte[] {104, 105}, (byte[]) node.evaluate("Buffer.from('hi')").join());
+        (byte[]) node.evalAsync("new DataView(new Uint8Array([1, 2, 3, 4]).buffer, 1, 2)").join());
+    assertArrayEquals(new byte[] {104, 105}, (byte[]) node.evalAsync("Buffer.from('hi')").join());
   }
 
   @Test
@@ -227,7 +227,7 @@ class ValuesTest {
     assertEquals("Date", jsType(instant));
     assertEquals(Instant.EPOCH, roundTrip(new Date(0)));
     assertEquals(
-        "2024-02-29T12:34:56.789Z", node.function("(d) => d.toISOString()").invoke(instant));
+        "2024-02-29T12:34:56.789Z", node.function("(d) => d.toISOString()").call(instant));
   }
 
   @Test
@@ -245,28 +245,28 @@ class ValuesTest {
     assertEquals(
         "{\"name\":\"Ada\",\"age\":36,\"tags\":[\"math\",\"engines\"],"
             + "\"nested\":{\"deep\":[{\"x\":1.5}]},\"nothing\":null}",
-        node.function("(m) => JSON.stringify(m)").invoke(map));
+        node.function("(m) => JSON.stringify(m)").call(map));
     assertEquals(
-        Map.of("a", 1), node.evaluate("Object.assign(Object.create(null), { a: 1 })").join());
-    Object keys = node.evaluate("({ 1: 'one', b: 'bee', [Symbol('s')]: 'skipped' })").join();
+        Map.of("a", 1), node.evalAsync("Object.assign(Object.create(null), { a: 1 })").join());
+    Object keys = node.evalAsync("({ 1: 'one', b: 'bee', [Symbol('s')]: 'skipped' })").join();
     assertEquals(Map.of("1", "one", "b", "bee"), keys);
     assertEquals(List.of(List.of()), roundTrip(List.of(List.of())));
   }
 
   @Test
   void otherObjectsAreReferencesThatRoundTripToTheSameObject() {
-    Object instance = node.evaluate("new (class Point { constructor() { this.x = 1; } })()").join();
+    Object instance = node.evalAsync("new (class Point { constructor() { this.x = 1; } })()").join();
     JsObject point = assertInstanceOf(JsObject.class, instance);
-    assertEquals(1, point.get("x").join());
-    assertEquals(true, node.function("(a, b) => a === b").invoke(point, point));
+    assertEquals(1, point.getAsync("x").join());
+    assertEquals(true, node.function("(a, b) => a === b").call(point, point));
     assertEquals("Point", jsType(point));
     for (String expression :
         new String[] {"new Map()", "new Set()", "/re/", "new Error('e')", "Symbol('s')"}) {
-      assertInstanceOf(JsObject.class, node.evaluate(expression).join(), expression);
+      assertInstanceOf(JsObject.class, node.evalAsync(expression).join(), expression);
     }
-    JsFunction function = assertInstanceOf(JsFunction.class, node.evaluate("(a) => a * 2").join());
-    assertEquals(42, function.invoke(21));
-    assertEquals(84, node.function("(f, x) => f(x) * 2").invoke(function, 21));
+    JsFunction function = assertInstanceOf(JsFunction.class, node.evalAsync("(a) => a * 2").join());
+    assertEquals(42, function.call(21));
+    assertEquals(84, node.function("(f, x) => f(x) * 2").call(function, 21));
   }
 
   @Test
@@ -275,7 +275,7 @@ class ValuesTest {
     assertEquals("function", jsType(twice));
     assertEquals(
         List.of(2, 4, 6),
-        node.function("(xs, f) => xs.map((x) => f(x))").invoke(List.of(1, 2, 3), twice));
+        node.function("(xs, f) => xs.map((x) => f(x))").call(List.of(1, 2, 3), twice));
   }
 
   @Test
@@ -294,7 +294,7 @@ class ValuesTest {
     IllegalArgumentException jsCycle =
         assertThrows(
             IllegalArgumentException.class,
-            () -> node.function("() => { const o = {}; o.self = o; return o; }").invoke());
+            () -> node.function("() => { const o = {}; o.self = o; return o; }").call());
     assertTrue(jsCycle.getMessage().contains("nested deeper"), jsCycle.getMessage());
     // Nothing was lost.
     assertEquals(3, roundTrip(3));
@@ -303,7 +303,7 @@ class ValuesTest {
   @Test
   void aJsObjectOfAnotherRuntimeIsRefused() {
     try (NodeRuntime other = NodeRuntime.start()) {
-      Object foreign = other.evaluate("({ a: new Map() }).a").join();
+      Object foreign = other.evalAsync("({ a: new Map() }).a").join();
       IllegalArgumentException refused =
           assertThrows(IllegalArgumentException.class, () -> roundTrip(foreign));
       assertTrue(refused.getMessage().contains("another NodeRuntime"), refused.getMessage());

@@ -1,9 +1,9 @@
 package org.nodeffm.bench;
 
 import java.util.concurrent.TimeUnit;
-import org.nodeffm.CallMode;
-import org.nodeffm.NapiStatus;
-import org.nodeffm.ThreadSafeFunction;
+import org.nodeffm.napi.CallMode;
+import org.nodeffm.napi.NapiStatus;
+import org.nodeffm.napi.ThreadSafeFunction;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -37,7 +37,7 @@ public class AcquireReleaseBenchmark {
     ThreadSafeFunction function = caller.function;
     long ok = 0;
     for (int i = 0; i < BATCH; i++) {
-      if (function.acquire() == NapiStatus.OK && function.release() == NapiStatus.OK) {
+      if (function.acquire().status() == NapiStatus.OK && function.release() == NapiStatus.OK) {
         ok++;
       }
     }
@@ -51,7 +51,7 @@ public class AcquireReleaseBenchmark {
     ThreadSafeFunction function = caller.function;
     long ok = 0;
     for (int i = 0; i < BATCH; i++) {
-      if (function.acquire() == NapiStatus.OK && function.release() == NapiStatus.OK) {
+      if (function.acquire().status() == NapiStatus.OK && function.release() == NapiStatus.OK) {
         ok++;
       }
     }
@@ -65,7 +65,7 @@ public class AcquireReleaseBenchmark {
     ThreadSafeFunction function = caller.function;
     long ok = 0;
     for (int i = 0; i < BATCH; i++) {
-      if (function.acquire() == NapiStatus.OK) {
+      if (function.acquire().status() == NapiStatus.OK) {
         if (function.call(1, CallMode.NONBLOCKING) == NapiStatus.OK) {
           ok++;
         }

@@ -2,7 +2,7 @@ package org.nodeffm.bench;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import org.nodeffm.ThreadSafeFunction;
+import org.nodeffm.napi.ThreadSafeFunction;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;

@@ -13,12 +13,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
-import org.nodeffm.CallMode;
+import org.nodeffm.napi.CallMode;
 import org.nodeffm.JsFunction;
-import org.nodeffm.NapiStatus;
+import org.nodeffm.napi.NapiStatus;
 import org.nodeffm.NodeRuntime;
 import org.nodeffm.RuntimeClosedException;
-import org.nodeffm.ThreadSafeFunction;
+import org.nodeffm.napi.ThreadSafeFunction;
 
 /**
  * Measurement 3, close under load, one round per JVM (bench/run starts many and counts how each
@@ -123,7 +123,7 @@ public final class CloseUnderLoad {
     return "wrong value " + (closing.get() ? "after" : "before") + " close (" + path + ")";
   }
 
-  /** JsFunction.invoke and NodeRuntime.evaluate, waiting for each result. */
+  /** JsFunction.call and NodeRuntime.evalAsync, waiting for each result. */
   private int nodeFfm(String flavour) throws Exception {
     Node.useFlavour(flavour);
     NodeRuntime runtime = NodeRuntime.start();
@@ -131,8 +131,8 @@ public final class CloseUnderLoad {
     return load(
         "node-ffm-" + flavour,
         alternating(
-            echo::invoke,
-            n -> runtime.evaluate(Integer.toString(n)).get(),
+            echo::call,
+            n -> runtime.evalAsync(Integer.toString(n)).get(),
             RuntimeClosedException.class::isInstance),
         runtime::close);
   }
@@ -141,7 +141,7 @@ public final class CloseUnderLoad {
   private int nodeFfmTsfn(String flavour) throws Exception {
     Node.useFlavour(flavour);
     NodeRuntime runtime = NodeRuntime.start("globalThis.calls = 0;");
-    ThreadSafeFunction function = runtime.createThreadSafeFunction("(n) => { calls++; }", 64, 0);
+    ThreadSafeFunction function = runtime.createThreadSafeFunction(runtime.function("(n) => { calls++; }"), 64, 0);
     int result =
         load(
             "node-ffm-" + flavour + "-tsfn",

@@ -35,7 +35,7 @@ public final class Footprint {
             Node.useFlavour(args.length > 2 ? args[2] : "patched");
             yield () -> {
               org.nodeffm.NodeRuntime runtime = org.nodeffm.NodeRuntime.start();
-              check(runtime.eval("1 + 1"));
+              check(String.valueOf(runtime.eval("1 + 1")));
               return runtime::close;
             };
           }

@@ -1,6 +1,6 @@
 package org.nodeffm.bench;
 
-import org.nodeffm.ThreadSafeFunction;
+import org.nodeffm.napi.ThreadSafeFunction;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;

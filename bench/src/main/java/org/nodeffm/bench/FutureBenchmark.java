@@ -84,7 +84,7 @@ public class FutureBenchmark {
     @TearDown(Level.Trial)
     public void stop() {
       try {
-        Peer.checkCount("echo calls", echoCalls.sum(), Long.parseLong(runtime.eval("calls")));
+        Peer.checkCount("echo calls", echoCalls.sum(), runtime.eval(Long.class, "calls"));
         Peer.checkCount("JS -> Java callbacks", callbacksExpected.sum(), callbacks.sum());
       } finally {
         runtime.close();
@@ -94,20 +94,20 @@ public class FutureBenchmark {
 
   @Benchmark
   public int call0(Js js) {
-    return Peer.check(1, js.f0.call().join());
+    return Peer.check(1, js.f0.callAsync().join());
   }
 
   @Benchmark
   public int call1(Js js) {
     int n = js.next();
     js.echoCalls.increment();
-    return Peer.check(n, js.echo.call(n).join());
+    return Peer.check(n, js.echo.callAsync(n).join());
   }
 
   @Benchmark
   public int call3(Js js) {
     int n = js.next();
-    return Peer.check(n + 3, js.add3.call(n, 1, 2).join());
+    return Peer.check(n + 3, js.add3.callAsync(n, 1, 2).join());
   }
 
   @Benchmark
@@ -117,7 +117,7 @@ public class FutureBenchmark {
     CompletableFuture<Object>[] results = new CompletableFuture[WINDOW];
     int first = js.next();
     for (int i = 0; i < WINDOW; i++) {
-      results[i] = js.echo.call(first + i);
+      results[i] = js.echo.callAsync(first + i);
     }
     js.echoCalls.add(WINDOW);
     for (int i = 0; i < WINDOW; i++) {
@@ -130,6 +130,6 @@ public class FutureBenchmark {
   @OperationsPerInvocation(Peer.CALLBACKS)
   public Object callback(Js js) {
     js.callbacksExpected.add(Peer.CALLBACKS);
-    return js.burst.invoke(Peer.CALLBACKS);
+    return js.burst.call(Peer.CALLBACKS);
   }
 }

@@ -12,7 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.nodeffm.NodeRuntime;
-import org.nodeffm.ThreadSafeFunction;
+import org.nodeffm.napi.ThreadSafeFunction;
 
 /**
  * The embedded Node.js of one benchmark fork: the libnode flavour, the runtime, one thread-safe
@@ -80,7 +80,7 @@ final class Node {
               () -> {
                 NodeRuntime runtime = NodeRuntime.start(BOOTSTRAP + (busy ? BUSY : ""));
                 return new Node(
-                    runtime, runtime.createThreadSafeFunction(jsFunction, maxQueueSize, 42), owner);
+                    runtime, runtime.createThreadSafeFunction(runtime.function(jsFunction), maxQueueSize, 42), owner);
               })
           .get();
     } catch (InterruptedException | ExecutionException e) {
@@ -133,7 +133,7 @@ final class Node {
 
   /** How many calls have run in JavaScript. */
   long callsRun() {
-    return Long.parseLong(runtime.eval("calls"));
+    return runtime.eval(Long.class, "calls");
   }
 
   /**

@@ -1,8 +1,8 @@
 package org.nodeffm.bench;
 
 import java.util.concurrent.TimeUnit;
-import org.nodeffm.CallMode;
-import org.nodeffm.NapiStatus;
+import org.nodeffm.napi.CallMode;
+import org.nodeffm.napi.NapiStatus;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;

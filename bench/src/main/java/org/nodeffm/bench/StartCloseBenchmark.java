@@ -31,7 +31,7 @@ public class StartCloseBenchmark {
   public String nodeFfm(Flavour flavour) {
     Node.useFlavour(flavour.flavour);
     try (org.nodeffm.NodeRuntime runtime = org.nodeffm.NodeRuntime.start()) {
-      String result = runtime.eval("1 + 1");
+      String result = String.valueOf(runtime.eval("1 + 1"));
       if (!"2".equals(result)) {
         throw new Node.CorrectnessError("1 + 1 gave " + result);
       }

@@ -62,7 +62,7 @@ public final class Demo {
                               List.of(
                                   Map.of("name", "tea", "price", 4.5, "quantity", i % 3 + 1),
                                   Map.of("name", "cake", "price", 3.25, "quantity", 1)));
-                      results.add(price.call(customer, order));
+                      results.add(price.callAsync(customer, order));
                     }
                     Map<?, ?> last = (Map<?, ?>) results.getLast().join();
                     for (CompletableFuture<Object> result : results) {
@@ -95,7 +95,7 @@ public final class Demo {
                     calling.countDown();
                     while (true) {
                       CompletableFuture<Object> result =
-                          price.call("guest", Map.of("items", List.of()));
+                          price.callAsync("guest", Map.of("items", List.of()));
                       try {
                         result.get(30, TimeUnit.SECONDS);
                         values.incrementAndGet();
