@@ -56,6 +56,13 @@ final class Values {
 
   static final int MAX_DEPTH = 200;
   static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
+
+  /** V8's longest string on 64-bit platforms ({@code v8::String::kMaxLength}). */
+  static final int MAX_STRING_LENGTH = (1 << 29) - 24;
+
+  /** V8's widest BigInt ({@code BigInt::kMaxLengthBits}). */
+  static final int MAX_BIGINT_BITS = 1 << 30;
+
   private static final MemorySegment.Scope GLOBAL_SCOPE = java.lang.foreign.Arena.global().scope();
 
   /** The classes of the values {@link #toJava} converts by value. */
@@ -117,7 +124,7 @@ final class Values {
       case Float f -> env.number(f);
       case BigInteger b -> bigInt(env, b);
       case Character c -> env.string(String.valueOf(c));
-      case CharSequence s -> env.string(s.toString());
+      case CharSequence s -> string(env, s.toString());
       case byte[] bytes -> env.bufferCopy(env.allocateFrom(JAVA_BYTE, bytes));
       case ByteBuffer buffer -> env.bufferCopy(nativeCopy(env, MemorySegment.ofBuffer(buffer)));
       case MemorySegment segment -> buffer(env, segment);
@@ -163,12 +170,33 @@ final class Values {
     };
   }
 
+  private static MemorySegment string(NapiEnv env, String value) {
+    if (value.length() > MAX_STRING_LENGTH) {
+      throw new IllegalArgumentException(
+          "a String of "
+              + value.length()
+              + " chars cannot be passed to JavaScript, whose strings hold at most "
+              + MAX_STRING_LENGTH);
+    }
+    return env.string(value);
+  }
+
   private static MemorySegment bigInt(NapiEnv env, BigInteger value) {
     BigInteger magnitude = value.abs();
-    int count = Math.max(1, (magnitude.bitLength() + 63) / 64);
+    if (magnitude.bitLength() > MAX_BIGINT_BITS) {
+      throw new IllegalArgumentException(
+          "a BigInteger of "
+              + magnitude.bitLength()
+              + " bits cannot be passed to JavaScript, whose BigInts hold at most "
+              + MAX_BIGINT_BITS);
+    }
+    // Big-endian bytes, least significant last: 64-bit words, least significant first.
+    byte[] bytes = magnitude.toByteArray();
+    int count = Math.max(1, (bytes.length + 7) / 8);
     long[] words = new long[count];
-    for (int i = 0; i < count; i++) {
-      words[i] = magnitude.shiftRight(64 * i).longValue();
+    for (int i = 0; i < bytes.length; i++) {
+      int fromEnd = bytes.length - 1 - i;
+      words[fromEnd / 8] |= (bytes[i] & 0xffL) << (8 * (fromEnd % 8));
     }
     return env.bigInt(value.signum() < 0, words);
   }

@@ -76,6 +76,10 @@ binding.ready({
   openInspector: (port) => {
     const inspector = require('inspector');
     inspector.open(port, '127.0.0.1', false);
-    return inspector.url();
+    const url = inspector.url();
+    if (url === undefined) { // Node.js printed why to stderr.
+      throw new Error(`the inspector cannot listen on 127.0.0.1:${port} (is the port in use?)`);
+    }
+    return url;
   },
 });

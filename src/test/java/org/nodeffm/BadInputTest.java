@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.math.BigInteger;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -130,5 +133,74 @@ class BadInputTest {
     public static void main(String[] args) {
       NodeRuntime.start();
     }
+  }
+
+  @Test
+  void nullsToTheTypedApiAreRejected() {
+    JsFunction identity = node.function("(x) => x");
+    JsObject object = node.eval(JsObject.class, "({ a: 1 })");
+    assertThrows(NullPointerException.class, () -> identity.call((Class<?>) null, 1));
+    assertThrows(NullPointerException.class, () -> node.eval((Class<?>) null, "1"));
+    assertThrows(NullPointerException.class, () -> node.eval(int.class, null));
+    assertThrows(NullPointerException.class, () -> object.get(int.class, null));
+    assertThrows(NullPointerException.class, () -> object.set(null, 1));
+    assertThrows(NullPointerException.class, () -> object.has(null));
+    assertThrows(NullPointerException.class, () -> object.delete(null));
+    assertThrows(NullPointerException.class, () -> object.as(null));
+    assertThrows(NullPointerException.class, () -> node.requireAsync(null));
+    assertThrows(NullPointerException.class, () -> node.importModuleAsync(null));
+    assertThrows(NullPointerException.class, () -> node.expose("o", (JavaObject) null));
+    assertThrows(NullPointerException.class, () -> JavaObject.of(null, Runnable.class));
+    assertThrows(NullPointerException.class, () -> NodeRuntime.builder().engine(null));
+    object.set("b", null); // A null value is JavaScript's null.
+    assertEquals(true, object.callMember("hasOwnProperty", "b"));
+    assertEquals("3", String.valueOf(node.eval("1 + 2"))); // Nothing was lost.
+  }
+
+  @Test
+  void theProtoKeyOfAMapIsAnOwnProperty() {
+    Map<String, Object> map = new LinkedHashMap<>();
+    map.put("__proto__", Map.of("polluted", true));
+    map.put("a", 1);
+    JsFunction inspect =
+        node.function(
+            "(o) => [Object.keys(o).join(), Object.getPrototypeOf(o) === Object.prototype,"
+                + " o.polluted === undefined, JSON.stringify(o.__proto__)]");
+    assertEquals(List.of("__proto__,a", true, true, "{\"polluted\":true}"), inspect.call(map));
+    assertEquals(map, node.function("(x) => x").call(map), "and it comes back as a key");
+    assertEquals(false, node.eval("({}).polluted === true"), "Object.prototype is untouched");
+  }
+
+  @Test
+  void oversizeValuesAreClearErrorsAndTheRuntimeGoesOn() {
+    JsFunction length = node.function("(x) => typeof x === 'string' ? x.length : x.toString(2).length");
+    String huge = "x".repeat((1 << 29) - 23); // One code unit beyond V8's longest string.
+    IllegalArgumentException string =
+        assertThrows(IllegalArgumentException.class, () -> length.call(huge));
+    assertTrue(string.getMessage().contains("at most 536870888"), string.getMessage());
+    BigInteger wide = BigInteger.ONE.shiftLeft(1 << 30); // 2^30 + 1 bits.
+    IllegalArgumentException bigInt =
+        assertThrows(IllegalArgumentException.class, () -> length.call(wide));
+    assertTrue(bigInt.getMessage().contains("at most 1073741824"), bigInt.getMessage());
+    BigInteger widest = BigInteger.ONE.shiftLeft((1 << 20) - 1); // Well within: 2^20 bits.
+    assertEquals(1 << 20, length.call(widest));
+    assertEquals(3, length.call("abc"), "the runtime goes on");
+  }
+
+  @Test
+  void aClosedRuntimeThrowsFromEveryEntryPoint() {
+    JsFunction identity = node.function("(x) => x");
+    JsObject object = node.eval(JsObject.class, "({ a: 1 })");
+    node.close();
+    assertThrows(RuntimeClosedException.class, () -> identity.call(int.class, 1));
+    assertThrows(RuntimeClosedException.class, () -> object.get("a"));
+    assertThrows(RuntimeClosedException.class, () -> object.set("a", 2));
+    assertThrows(RuntimeClosedException.class, () -> object.keys());
+    assertThrows(RuntimeClosedException.class, () -> object.newInstance());
+    assertThrows(RuntimeClosedException.class, () -> node.require("path"));
+    assertThrows(RuntimeClosedException.class, () -> node.importModule("node:path"));
+    assertThrows(RuntimeClosedException.class, () -> node.global());
+    assertThrows(RuntimeClosedException.class, () -> node.expose("f", args -> 1));
+    assertThrows(RuntimeClosedException.class, () -> object.as(Map.class));
   }
 }

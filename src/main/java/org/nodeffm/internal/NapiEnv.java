@@ -227,7 +227,7 @@ public final class NapiEnv implements AutoCloseable, SegmentAllocator {
   public MemorySegment bigInt(boolean negative, long[] words) {
     MemorySegment out = pointer();
     MemorySegment data = allocateFrom(JAVA_LONG, words.length == 0 ? new long[] {0} : words);
-    check(
+    checkJs( // V8 throws a RangeError for a BigInt too wide.
         NodeApi.napi_create_bigint_words(
             env, negative ? 1 : 0, Math.max(1, words.length), data, out),
         "napi_create_bigint_words");
