@@ -1,9 +1,9 @@
 package org.nodeffm;
 
 /**
- * A Java function that JavaScript calls ({@link NodeRuntime#expose}, or any JavaFunction passed to
+ * A Java function that JavaScript calls ({@code NodeRuntime.expose}, or any JavaFunction passed to
  * JavaScript as a value). It runs on the runtime's event loop thread with the arguments converted
- * as described in the README; its result is converted back. A {@link
+ * by the package's table; its result is converted back. A {@link
  * java.util.concurrent.CompletionStage} result gives JavaScript a Promise settled when the stage
  * completes (on any thread). An exception becomes a JavaScript {@code Error} whose message is the
  * exception's {@code toString()}; if that error reaches Java again, the {@link JavaScriptException}
@@ -12,5 +12,12 @@ package org.nodeffm;
  */
 @FunctionalInterface
 public interface JavaFunction {
+  /**
+   * Runs the function.
+   *
+   * @param args the arguments JavaScript passed, converted by the package's table
+   * @return the result, converted by the package's table ({@code null}: JavaScript's {@code null})
+   * @throws Exception anything: thrown into JavaScript as an {@code Error}
+   */
   Object call(Object... args) throws Exception;
 }

@@ -24,8 +24,13 @@ public final class JavaScriptException extends RuntimeException {
       Pattern.compile(
           "^\\s*at (?:async )?(?:(.*?) \\((.*?)(?::(\\d+):\\d+)?\\)|(.*?)(?::(\\d+):\\d+)?)$");
 
+  /** The thrown object's {@code name}, or null. */
   private final String name;
+
+  /** The thrown object's {@code stack}, or null. */
   private final String jsStack;
+
+  /** The thrown value (not serialized). */
   private final transient Object thrown;
 
   /**

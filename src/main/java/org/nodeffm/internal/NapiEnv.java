@@ -174,30 +174,35 @@ public final class NapiEnv implements AutoCloseable, SegmentAllocator {
 
   // ---------------------------------------------------------------------------- creating values
 
+  /** JavaScript's {@code undefined}. */
   public MemorySegment undefined() {
     MemorySegment out = pointer();
     check(NodeApi.napi_get_undefined(env, out), "napi_get_undefined");
     return out.get(ADDRESS, 0);
   }
 
+  /** JavaScript's {@code null}. */
   public MemorySegment nullValue() {
     MemorySegment out = pointer();
     check(NodeApi.napi_get_null(env, out), "napi_get_null");
     return out.get(ADDRESS, 0);
   }
 
+  /** The global object. */
   public MemorySegment global() {
     MemorySegment out = pointer();
     check(NodeApi.napi_get_global(env, out), "napi_get_global");
     return out.get(ADDRESS, 0);
   }
 
+  /** A boolean. */
   public MemorySegment bool(boolean value) {
     MemorySegment out = pointer();
     check(NodeApi.napi_get_boolean(env, value, out), "napi_get_boolean");
     return out.get(ADDRESS, 0);
   }
 
+  /** A Number from an int. */
   public MemorySegment int32(int value) {
     MemorySegment out = pointer();
     check(NodeApi.napi_create_int32(env, value, out), "napi_create_int32");
@@ -211,12 +216,14 @@ public final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return out.get(ADDRESS, 0);
   }
 
+  /** A Number from a double. */
   public MemorySegment number(double value) {
     MemorySegment out = pointer();
     check(NodeApi.napi_create_double(env, value, out), "napi_create_double");
     return out.get(ADDRESS, 0);
   }
 
+  /** A BigInt from a long. */
   public MemorySegment bigInt(long value) {
     MemorySegment out = pointer();
     check(NodeApi.napi_create_bigint_int64(env, value, out), "napi_create_bigint_int64");
@@ -245,12 +252,14 @@ public final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return out.get(ADDRESS, 0);
   }
 
+  /** A new plain object. */
   public MemorySegment object() {
     MemorySegment out = pointer();
     check(NodeApi.napi_create_object(env, out), "napi_create_object");
     return out.get(ADDRESS, 0);
   }
 
+  /** A new Array of {@code length} holes. */
   public MemorySegment array(long length) {
     MemorySegment out = pointer();
     check(NodeApi.napi_create_array_with_length(env, length, out), "napi_create_array_with_length");
@@ -278,12 +287,14 @@ public final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return status == OK ? out.get(ADDRESS, 0) : null;
   }
 
+  /** A Date at {@code epochMillis}. */
   public MemorySegment date(double epochMillis) {
     MemorySegment out = pointer();
     checkJs(NodeApi.napi_create_date(env, epochMillis, out), "napi_create_date");
     return out.get(ADDRESS, 0);
   }
 
+  /** A new Error with {@code message}. */
   public MemorySegment error(String message) {
     MemorySegment out = pointer();
     check(
@@ -346,10 +357,12 @@ public final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return out.get(ADDRESS, 0);
   }
 
+  /** Resolves the promise of {@code deferred} with {@code value}. */
   public void resolve(MemorySegment deferred, MemorySegment value) {
     checkJs(NodeApi.napi_resolve_deferred(env, deferred, value), "napi_resolve_deferred");
   }
 
+  /** Rejects the promise of {@code deferred} with {@code value}. */
   public void reject(MemorySegment deferred, MemorySegment value) {
     checkJs(NodeApi.napi_reject_deferred(env, deferred, value), "napi_reject_deferred");
   }
@@ -363,12 +376,14 @@ public final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return out.get(ADDRESS, 0);
   }
 
+  /** The value a reference keeps. */
   public MemorySegment referenceValue(MemorySegment reference) {
     MemorySegment out = pointer();
     check(NodeApi.napi_get_reference_value(env, reference, out), "napi_get_reference_value");
     return out.get(ADDRESS, 0);
   }
 
+  /** Deletes a reference. */
   public void deleteReference(MemorySegment reference) {
     NodeApi.napi_delete_reference(env, reference);
   }
@@ -382,12 +397,14 @@ public final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return type.get(JAVA_INT, 0);
   }
 
+  /** A boolean's value. */
   public boolean boolValue(MemorySegment value) {
     MemorySegment out = allocate(JAVA_BOOLEAN);
     check(NodeApi.napi_get_value_bool(env, value, out), "napi_get_value_bool");
     return out.get(JAVA_BOOLEAN, 0);
   }
 
+  /** A Number's value. */
   public double numberValue(MemorySegment value) {
     MemorySegment out = allocate(JAVA_DOUBLE);
     check(NodeApi.napi_get_value_double(env, value, out), "napi_get_value_double");
@@ -451,30 +468,35 @@ public final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return stringValue(out.get(ADDRESS, 0));
   }
 
+  /** The data of an external, as an integer. */
   public long externalValue(MemorySegment value) {
     MemorySegment out = pointer();
     check(NodeApi.napi_get_value_external(env, value, out), "napi_get_value_external");
     return out.get(ADDRESS, 0).address();
   }
 
+  /** A Date's time in epoch milliseconds. */
   public double dateValue(MemorySegment value) {
     MemorySegment out = allocate(JAVA_DOUBLE);
     check(NodeApi.napi_get_date_value(env, value, out), "napi_get_date_value");
     return out.get(JAVA_DOUBLE, 0);
   }
 
+  /** Whether the value is an Array. */
   public boolean isArray(MemorySegment value) {
     MemorySegment out = allocate(JAVA_BOOLEAN);
     check(NodeApi.napi_is_array(env, value, out), "napi_is_array");
     return out.get(JAVA_BOOLEAN, 0);
   }
 
+  /** Whether the value is a Promise. */
   public boolean isPromise(MemorySegment value) {
     MemorySegment out = allocate(JAVA_BOOLEAN);
     check(NodeApi.napi_is_promise(env, value, out), "napi_is_promise");
     return out.get(JAVA_BOOLEAN, 0);
   }
 
+  /** Whether the value is a Date. */
   public boolean isDate(MemorySegment value) {
     MemorySegment out = allocate(JAVA_BOOLEAN);
     check(NodeApi.napi_is_date(env, value, out), "napi_is_date");
@@ -521,18 +543,21 @@ public final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return null;
   }
 
+  /** An Array's length. */
   public long arrayLength(MemorySegment array) {
     MemorySegment out = allocate(JAVA_INT);
     check(NodeApi.napi_get_array_length(env, array, out), "napi_get_array_length");
     return Integer.toUnsignedLong(out.get(JAVA_INT, 0));
   }
 
+  /** {@code array[index]}. */
   public MemorySegment element(MemorySegment array, long index) {
     MemorySegment out = pointer();
     checkJs(NodeApi.napi_get_element(env, array, (int) index, out), "napi_get_element");
     return out.get(ADDRESS, 0);
   }
 
+  /** {@code array[index] = value}. */
   public void setElement(MemorySegment array, long index, MemorySegment value) {
     checkJs(NodeApi.napi_set_element(env, array, (int) index, value), "napi_set_element");
   }
@@ -552,12 +577,14 @@ public final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return out.get(ADDRESS, 0);
   }
 
+  /** {@code object[key]}. */
   public MemorySegment property(MemorySegment object, MemorySegment key) {
     MemorySegment out = pointer();
     checkJs(NodeApi.napi_get_property(env, object, key, out), "napi_get_property");
     return out.get(ADDRESS, 0);
   }
 
+  /** {@code object[key]}. */
   public MemorySegment property(MemorySegment object, String key) {
     return property(object, string(key));
   }
@@ -571,20 +598,24 @@ public final class NapiEnv implements AutoCloseable, SegmentAllocator {
     return out.get(ADDRESS, 0);
   }
 
+  /** {@code object[key] = value}. */
   public void setProperty(MemorySegment object, MemorySegment key, MemorySegment value) {
     checkJs(NodeApi.napi_set_property(env, object, key, value), "napi_set_property");
   }
 
+  /** {@code object[key] = value}. */
   public void setProperty(MemorySegment object, String key, MemorySegment value) {
     setProperty(object, string(key), value);
   }
 
+  /** {@code Object.getPrototypeOf(object)}. */
   public MemorySegment prototypeOf(MemorySegment object) {
     MemorySegment out = pointer();
     checkJs(NodeApi.napi_get_prototype(env, object, out), "napi_get_prototype");
     return out.get(ADDRESS, 0);
   }
 
+  /** {@code a === b}. */
   public boolean strictEquals(MemorySegment a, MemorySegment b) {
     MemorySegment out = allocate(JAVA_BOOLEAN);
     check(NodeApi.napi_strict_equals(env, a, b, out), "napi_strict_equals");
@@ -612,7 +643,7 @@ public final class NapiEnv implements AutoCloseable, SegmentAllocator {
   }
 
   /**
-   * The outcome of a failed call: {@link RuntimeClosedException} once the runtime stops, else the
+   * The outcome of a failed call: {@code RuntimeClosedException} once the runtime stops, else the
    * pending JavaScript exception (cleared), else an {@link IllegalStateException}.
    */
   public RuntimeException failure(int status, String function) {

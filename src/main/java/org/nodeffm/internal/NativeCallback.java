@@ -3,9 +3,9 @@ package org.nodeffm.internal;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Java code behind a JavaScript function ({@link NapiEnv#function}), called by {@link Upcalls#CALL}
- * on the thread that runs the runtime's JavaScript. It must not throw: what it cannot handle it
- * throws into JavaScript itself.
+ * Java code behind a JavaScript function ({@link NapiEnv#function}), called by that function's
+ * {@code napi_callback} on the thread that runs the runtime's JavaScript. It must not throw: what
+ * it cannot handle it throws into JavaScript itself.
  */
 @FunctionalInterface
 public interface NativeCallback {

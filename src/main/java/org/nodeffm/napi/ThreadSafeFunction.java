@@ -36,8 +36,10 @@ public interface ThreadSafeFunction {
    */
   interface Reference extends AutoCloseable {
     /**
-     * {@link NapiStatus#OK} if the reference was taken; {@link NapiStatus#CLOSING} if the function
-     * was closing, and no reference was taken.
+     * Whether the reference was taken.
+     *
+     * @return {@link NapiStatus#OK} if it was; {@link NapiStatus#CLOSING} if the function was
+     *     closing, and no reference was taken
      */
     NapiStatus status();
 
