@@ -42,7 +42,8 @@ public final class Demo {
               const digest = require('node:crypto').createHash('sha256')
                   .update(customer + JSON.stringify(order)).digest('hex').slice(0, 12);
               return { customer, items: order.items.length, total, digest };
-            }""");
+            }\
+            """);
 
     // 1. Four Java threads call it at once, each with its own orders; no lock, no Node thread.
     List<Thread> threads = new ArrayList<>();
@@ -70,8 +71,12 @@ public final class Demo {
                       cents.addAndGet(Math.round(total.doubleValue() * 100));
                     }
                     System.out.println(
-                        "  " + Thread.currentThread().getName() + ": " + results.size()
-                            + " results, the last: " + last);
+                        "  "
+                            + Thread.currentThread().getName()
+                            + ": "
+                            + results.size()
+                            + " results, the last: "
+                            + last);
                   }));
     }
     for (Thread thread : threads) {
