@@ -13,7 +13,8 @@ package org.nodeffm;
  * then by the first whose parameters all convert; the result is converted back (a {@link
  * java.util.concurrent.CompletionStage} becomes a Promise, another {@code JavaObject} an object of
  * its own). What the method throws is thrown into JavaScript as an {@code Error} whose Java cause
- * is kept, as for a {@link JavaFunction}.
+ * is kept, as for a {@link JavaFunction}. The types that declare the allowed methods must be
+ * public, and in a modular application their packages exported to {@code org.nodeffm}.
  */
 public final class JavaObject extends HostObject {
   private JavaObject(Object target, Class<?> api) {

@@ -248,7 +248,8 @@ public class JsObject extends JsReference {
    * methods wait, and convert the result to their return type ({@code void}: ignored). A method
    * without parameters whose JavaScript member is no function returns the member's value (a
    * getter). Default methods run as Java; {@code equals}, {@code hashCode} and {@code toString} are
-   * the proxy's own.
+   * the proxy's own. The interface must be public, and in a modular application its package
+   * exported to {@code org.nodeffm}.
    *
    * @param type a Java interface, or a type values convert to
    * @param <T> the type
@@ -349,6 +350,13 @@ public class JsObject extends JsReference {
         return InvocationHandler.invokeDefault(proxy, method, args);
       }
       Object[] arguments = args == null ? new Object[0] : args;
+      if (method.isVarArgs() && arguments[arguments.length - 1] instanceof Object[] rest) {
+        // JavaScript gets the variable arguments as arguments, not as one array.
+        Object[] spread = new Object[arguments.length - 1 + rest.length];
+        System.arraycopy(arguments, 0, spread, 0, arguments.length - 1);
+        System.arraycopy(rest, 0, spread, arguments.length - 1, rest.length);
+        arguments = spread;
+      }
       boolean asFunction = method.equals(single);
       Class<?> returns = method.getReturnType();
       if (returns == CompletionStage.class || returns == CompletableFuture.class) {

@@ -129,6 +129,7 @@ public final class EventLoop implements LoopState {
   private volatile Throwable failureCause;
   private volatile String bootstrap;
   private volatile Listener listener;
+  private volatile NapiEnv.Thrown thrown;
 
   // Set on the loop thread when the environment starts; read by other threads after `ready`.
   private volatile MemorySegment env = MemorySegment.NULL;
@@ -153,6 +154,7 @@ public final class EventLoop implements LoopState {
   public void start(String bootstrapScript, Listener listener) {
     this.bootstrap = bootstrapScript;
     this.listener = listener;
+    this.thrown = listener::exception;
     BY_ID.put(id, this);
     loopThread.start();
   }
@@ -263,7 +265,7 @@ public final class EventLoop implements LoopState {
    * @return the environment; close it when the work is done
    */
   public NapiEnv env(MemorySegment napiEnv) {
-    return new NapiEnv(this, listener::exception, napiEnv);
+    return new NapiEnv(this, thrown, napiEnv);
   }
 
   /**
