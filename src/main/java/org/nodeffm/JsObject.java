@@ -102,7 +102,7 @@ public class JsObject extends JsReference {
    *
    * @param name the property's name
    * @param value the value, converted by the package's table
-   * @throws JavaScriptException if a setter throws, or the object is frozen
+   * @throws JavaScriptException if a setter (or a Proxy's trap) throws
    */
   public void set(String name, Object value) {
     Objects.requireNonNull(name, "name");
