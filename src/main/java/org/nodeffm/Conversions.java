@@ -43,7 +43,7 @@ final class Conversions {
       return value;
     }
     if (value instanceof Number number && Number.class.isAssignableFrom(boxed)) {
-      return number(number, boxed);
+      return number(number, boxed, type);
     }
     if (boxed == Character.class && value instanceof String s && s.length() == 1) {
       return s.charAt(0);
@@ -68,8 +68,11 @@ final class Conversions {
     throw mismatch(value, type);
   }
 
-  /** A number as {@code type}, exactly, or a ClassCastException. */
-  private static Object number(Number value, Class<?> type) {
+  /**
+   * A number as {@code type} (a box), exactly, or a ClassCastException that names {@code asked},
+   * the type the caller asked for.
+   */
+  private static Object number(Number value, Class<?> type, Class<?> asked) {
     if (type == Double.class) {
       double d = value.doubleValue();
       if (exact(value, d)) {
@@ -119,7 +122,7 @@ final class Conversions {
             + " "
             + value
             + " does not fit a Java "
-            + type.getSimpleName()
+            + asked.getSimpleName()
             + " without loss");
   }
 

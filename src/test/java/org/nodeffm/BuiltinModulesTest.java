@@ -104,7 +104,7 @@ class BuiltinModulesTest {
               decipher.setAuthTag(cipher.getAuthTag());
               const opened = Buffer.concat([decipher.update(sealed), decipher.final()]).toString();
               if (opened !== 'secret') return 'gcm round trip gave ' + opened;
-              const derived = crypto.pbkdf2Sync('pw', 'salt', 1, 20, 'sha1').toString('hex');
+              const derived = crypto.pbkdf2Sync('password', 'salt', 1, 20, 'sha1').toString('hex');
               // RFC 6070's first test vector.
               return derived === '0c60c80f961f0e71f3a9b524af6012062fe037a6' ? 'ok' : derived;
             })()"""));
@@ -172,7 +172,7 @@ class BuiltinModulesTest {
   @Test
   void intlHasEveryLocale() throws Exception {
     assertEquals(
-        "März | 3月 | 12,34,567.8 | 1.234.567,8 | true",
+        "März | 3月 | 12,34,567.8 | 1.234.567,8 | 05:30",
         await(
             """
             (() => {
@@ -184,7 +184,9 @@ class BuiltinModulesTest {
                 month('ja-JP'),
                 new Intl.NumberFormat('hi-IN').format(1234567.8),
                 new Intl.NumberFormat('de-DE').format(1234567.8),
-                Intl.supportedValuesOf('timeZone').includes('Asia/Kolkata'),
+                new Intl.DateTimeFormat('en-GB', {
+                  timeZone: 'Asia/Kolkata', hour: '2-digit', minute: '2-digit',
+                }).format(date),
               ].join(' | ');
             })()"""));
   }
