@@ -187,14 +187,24 @@ final class Interop implements EventLoop.Listener {
   // ------------------------------------------------------------------------ blocking
 
   /**
-   * Waits for a result; rethrows its exception. On the loop thread, a result that is not there yet
-   * is an {@link IllegalStateException}: the thread would wait for itself.
+   * Runs {@code work} on the calling thread (a direct call, see {@link EventLoop#call}) and waits
+   * for its result (a Promise's settlement without the lock); rethrows its exception.
+   */
+  <T> T call(EventLoop.Work<T> work) {
+    return await(loop.call(work));
+  }
+
+  /**
+   * Waits for a result; rethrows its exception. On a thread that holds the runtime's lock (the loop
+   * thread, or a thread inside a direct call), a result that is not there yet is an {@link
+   * IllegalStateException}: the thread would wait for itself.
    */
   <T> T await(CompletableFuture<T> future) {
-    if (loop.isLoopThread() && !future.isDone()) {
+    if (!future.isDone() && loop.holdsLock()) {
       throw new IllegalStateException(
-          "a blocking call on the Node.js event loop thread cannot wait for a Promise: that thread"
-              + " would wait for itself (use the CompletableFuture variant there)");
+          "a blocking call on the Node.js event loop thread, or inside a direct call (a thread"
+              + " that holds the runtime's lock), cannot wait for a Promise: that thread would wait"
+              + " for itself (use the CompletableFuture variant there)");
     }
     try {
       return future.get();

@@ -32,7 +32,7 @@ public final class JsFunction extends JsObject {
    *     settled (the thread would wait for itself); or if the wait is interrupted
    */
   public Object call(Object... args) {
-    return interop.await(apply(Object.class, args));
+    return interop.call(applying(Object.class, args));
   }
 
   /**
@@ -47,7 +47,7 @@ public final class JsFunction extends JsObject {
    * @throws ClassCastException if the result does not fit {@code type} without loss
    */
   public <T> T call(Class<T> type, Object... args) {
-    return interop.await(apply(type, args));
+    return interop.call(applying(type, args));
   }
 
   /**
@@ -58,7 +58,7 @@ public final class JsFunction extends JsObject {
    * @return a future of the result
    */
   public CompletableFuture<Object> callAsync(Object... args) {
-    return apply(Object.class, args);
+    return interop.loop.submit(applying(Object.class, args));
   }
 
   /**
@@ -70,6 +70,6 @@ public final class JsFunction extends JsObject {
    * @return a future of the result
    */
   public <T> CompletableFuture<T> callAsync(Class<T> type, Object... args) {
-    return apply(type, args);
+    return interop.loop.submit(applying(type, args));
   }
 }

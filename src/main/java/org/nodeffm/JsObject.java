@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.nodeffm.Helpers.Helper;
+import org.nodeffm.internal.EventLoop.Work;
 import org.nodeffm.internal.NapiEnv;
 import org.nodeffm.internal.bindings.NodeApi;
 
@@ -52,7 +53,7 @@ public class JsObject extends JsReference {
    * @throws RuntimeClosedException if the runtime is closed
    */
   public Object get(String name) {
-    return interop.await(getAsync(Object.class, name));
+    return interop.call(getting(Object.class, name));
   }
 
   /**
@@ -65,7 +66,7 @@ public class JsObject extends JsReference {
    * @throws ClassCastException if the value does not fit {@code type} without loss
    */
   public <T> T get(Class<T> type, String name) {
-    return interop.await(getAsync(type, name));
+    return interop.call(getting(type, name));
   }
 
   /**
@@ -87,13 +88,16 @@ public class JsObject extends JsReference {
    * @return a future of its value
    */
   public <T> CompletableFuture<T> getAsync(Class<T> type, String name) {
+    return interop.loop.submit(getting(type, name));
+  }
+
+  private <T> Work<T> getting(Class<T> type, String name) {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(name, "name");
-    return interop.loop.submit(
-        (env, result) -> {
-          interop.settle(env, env.property(valueIn(env), name), result, type);
-          java.lang.ref.Reference.reachabilityFence(this);
-        });
+    return (env, result) -> {
+      interop.settle(env, env.property(valueIn(env), name), result, type);
+      java.lang.ref.Reference.reachabilityFence(this);
+    };
   }
 
   /**
@@ -163,7 +167,7 @@ public class JsObject extends JsReference {
    * @throws RuntimeClosedException if the runtime is closed
    */
   public Object callMember(String name, Object... args) {
-    return interop.await(callMemberAsync(Object.class, name, args));
+    return interop.call(member(Object.class, name, args, false));
   }
 
   /**
@@ -177,7 +181,7 @@ public class JsObject extends JsReference {
    * @throws ClassCastException if the result does not fit {@code type} without loss
    */
   public <T> T callMember(Class<T> type, String name, Object... args) {
-    return interop.await(callMemberAsync(type, name, args));
+    return interop.call(member(type, name, args, false));
   }
 
   /**
@@ -201,7 +205,7 @@ public class JsObject extends JsReference {
    * @return a future of its result
    */
   public <T> CompletableFuture<T> callMemberAsync(Class<T> type, String name, Object... args) {
-    return member(type, name, args, false);
+    return interop.loop.submit(member(type, name, args, false));
   }
 
   /**
@@ -212,7 +216,7 @@ public class JsObject extends JsReference {
    * @throws JavaScriptException if this is no constructor, or it throws
    */
   public JsObject newInstance(Object... args) {
-    return interop.await(newInstanceAsync(args));
+    return interop.call(constructing(args));
   }
 
   /**
@@ -222,16 +226,19 @@ public class JsObject extends JsReference {
    * @return a future of the new object
    */
   public CompletableFuture<JsObject> newInstanceAsync(Object... args) {
+    return interop.loop.submit(constructing(args));
+  }
+
+  private Work<JsObject> constructing(Object[] args) {
     Object[] arguments = args == null ? new Object[] {null} : args;
-    return interop.loop.submit(
-        (env, result) -> {
-          MemorySegment[] converted = new MemorySegment[arguments.length + 1];
-          converted[0] = valueIn(env);
-          System.arraycopy(convert(env, arguments), 0, converted, 1, arguments.length);
-          MemorySegment created = interop.helper(env, Helper.CONSTRUCT, converted);
-          result.complete(interop.values.toJava(env, created, JsObject.class));
-          java.lang.ref.Reference.reachabilityFence(this);
-        });
+    return (env, result) -> {
+      MemorySegment[] converted = new MemorySegment[arguments.length + 1];
+      converted[0] = valueIn(env);
+      System.arraycopy(convert(env, arguments), 0, converted, 1, arguments.length);
+      MemorySegment created = interop.helper(env, Helper.CONSTRUCT, converted);
+      result.complete(interop.values.toJava(env, created, JsObject.class));
+      java.lang.ref.Reference.reachabilityFence(this);
+    };
   }
 
   // ------------------------------------------------------------------------ as Java
@@ -270,48 +277,49 @@ public class JsObject extends JsReference {
 
   // ------------------------------------------------------------------------ shared
 
-  /** Calls this object as a function with {@code this} undefined; see {@code JsFunction}. */
-  final <T> CompletableFuture<T> apply(Class<T> type, Object[] args) {
+  /**
+   * The work of a call of this object as a function with {@code this} undefined; see {@code
+   * JsFunction}.
+   */
+  final <T> Work<T> applying(Class<T> type, Object[] args) {
     Objects.requireNonNull(type, "type");
     Object[] arguments = args == null ? new Object[] {null} : args;
-    return interop.loop.submit(
-        (env, result) -> {
-          MemorySegment self = valueIn(env);
-          interop.settle(
-              env, env.call(env.undefined(), self, convert(env, arguments)), result, type);
-          java.lang.ref.Reference.reachabilityFence(this);
-        });
+    return (env, result) -> {
+      MemorySegment self = valueIn(env);
+      interop.settle(env, env.call(env.undefined(), self, convert(env, arguments)), result, type);
+      java.lang.ref.Reference.reachabilityFence(this);
+    };
   }
 
-  /** Calls member {@code name}; with {@code getter}, a member that is no function is returned. */
-  private <T> CompletableFuture<T> member(
-      Class<T> type, String name, Object[] args, boolean getter) {
+  /**
+   * The work of a call of member {@code name}; with {@code getter}, a member that is no function is
+   * returned.
+   */
+  private <T> Work<T> member(Class<T> type, String name, Object[] args, boolean getter) {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(name, "name");
     Object[] arguments = args == null ? new Object[] {null} : args;
-    return interop.loop.submit(
-        (env, result) -> {
-          MemorySegment self = valueIn(env);
-          MemorySegment method = env.property(self, name);
-          if (env.typeOf(method) == NodeApi.napi_function()) {
-            interop.settle(env, env.call(self, method, convert(env, arguments)), result, type);
-          } else if (getter && arguments.length == 0) {
-            interop.settle(env, method, result, type);
-          } else {
-            throw new IllegalArgumentException("the JavaScript object has no method " + name);
-          }
-          java.lang.ref.Reference.reachabilityFence(this);
-        });
+    return (env, result) -> {
+      MemorySegment self = valueIn(env);
+      MemorySegment method = env.property(self, name);
+      if (env.typeOf(method) == NodeApi.napi_function()) {
+        interop.settle(env, env.call(self, method, convert(env, arguments)), result, type);
+      } else if (getter && arguments.length == 0) {
+        interop.settle(env, method, result, type);
+      } else {
+        throw new IllegalArgumentException("the JavaScript object has no method " + name);
+      }
+      java.lang.ref.Reference.reachabilityFence(this);
+    };
   }
 
-  /** Runs {@code work} on the loop and waits for its value. */
+  /** Runs {@code work} on the calling thread (a direct call) and returns its value. */
   private <T> T run(java.util.function.Function<NapiEnv, T> work) {
-    return interop.await(
-        interop.loop.<T>submit(
-            (env, result) -> {
-              result.complete(work.apply(env));
-              java.lang.ref.Reference.reachabilityFence(this);
-            }));
+    return interop.call(
+        (env, result) -> {
+          result.complete(work.apply(env));
+          java.lang.ref.Reference.reachabilityFence(this);
+        });
   }
 
   MemorySegment[] convert(NapiEnv env, Object[] args) {
@@ -361,14 +369,14 @@ public class JsObject extends JsReference {
       Class<?> returns = method.getReturnType();
       if (returns == CompletionStage.class || returns == CompletableFuture.class) {
         Class<?> valueType = typeArgument(method.getGenericReturnType());
-        return asFunction
-            ? apply(valueType, arguments)
-            : member(valueType, method.getName(), arguments, true);
+        return interop.loop.submit(work(asFunction, valueType, method.getName(), arguments));
       }
       Class<?> target = returns == void.class ? Void.class : returns;
-      CompletableFuture<?> result =
-          asFunction ? apply(target, arguments) : member(target, method.getName(), arguments, true);
-      return interop.await(result);
+      return interop.call(work(asFunction, target, method.getName(), arguments));
+    }
+
+    private <T> Work<T> work(boolean asFunction, Class<T> type, String name, Object[] arguments) {
+      return asFunction ? applying(type, arguments) : member(type, name, arguments, true);
     }
   }
 

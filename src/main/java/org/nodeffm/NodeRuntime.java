@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.nodeffm.Helpers.Helper;
 import org.nodeffm.internal.EventLoop;
+import org.nodeffm.internal.EventLoop.Work;
 import org.nodeffm.internal.NativeThreadSafeFunction;
 import org.nodeffm.napi.ThreadSafeFunction;
 
@@ -286,14 +287,13 @@ public final class NodeRuntime implements AutoCloseable {
 
   /** Opens the inspector on 127.0.0.1 and returns its WebSocket URL. */
   private String openInspector(int port) {
-    return interop.await(
-        loop.submit(
-            (env, result) ->
-                result.complete(
-                    interop.values.toJava(
-                        env,
-                        interop.helper(env, Helper.OPEN_INSPECTOR, env.int32(port)),
-                        String.class))));
+    return interop.call(
+        (env, result) ->
+            result.complete(
+                interop.values.toJava(
+                    env,
+                    interop.helper(env, Helper.OPEN_INSPECTOR, env.int32(port)),
+                    String.class)));
   }
 
   /**
@@ -344,7 +344,7 @@ public final class NodeRuntime implements AutoCloseable {
    * @throws RuntimeClosedException if the runtime is closed
    */
   public Object eval(String script) {
-    return interop.await(evalAsync(Object.class, script));
+    return interop.call(evaluating(Object.class, script));
   }
 
   /**
@@ -358,7 +358,7 @@ public final class NodeRuntime implements AutoCloseable {
    * @throws ClassCastException if the value does not fit {@code type} without loss
    */
   public <T> T eval(Class<T> type, String script) {
-    return interop.await(evalAsync(type, script));
+    return interop.call(evaluating(type, script));
   }
 
   /**
@@ -380,11 +380,14 @@ public final class NodeRuntime implements AutoCloseable {
    * @return a future of its completion value
    */
   public <T> CompletableFuture<T> evalAsync(Class<T> type, String script) {
+    return loop.submit(evaluating(type, script));
+  }
+
+  private <T> Work<T> evaluating(Class<T> type, String script) {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(script, "script");
-    return loop.submit(
-        (env, result) ->
-            interop.settle(env, interop.helper(env, Helper.EVALUATE, script), result, type));
+    return (env, result) ->
+        interop.settle(env, interop.helper(env, Helper.EVALUATE, script), result, type);
   }
 
   /**
@@ -399,12 +402,11 @@ public final class NodeRuntime implements AutoCloseable {
   public JsFunction function(String expression) {
     Objects.requireNonNull(expression, "expression");
     Object value =
-        interop.await(
-            loop.submit(
-                (env, result) ->
-                    result.complete(
-                        interop.values.toJavaReference(
-                            env, interop.helper(env, Helper.EVALUATE, "(" + expression + "\n)")))));
+        interop.call(
+            (env, result) ->
+                result.complete(
+                    interop.values.toJavaReference(
+                        env, interop.helper(env, Helper.EVALUATE, "(" + expression + "\n)"))));
     if (value instanceof JsFunction function) {
       return function;
     }
@@ -427,7 +429,7 @@ public final class NodeRuntime implements AutoCloseable {
    *     "require('...')")} for those)
    */
   public JsObject require(String module) {
-    return interop.await(requireAsync(module));
+    return interop.call(requiring(module));
   }
 
   /**
@@ -437,12 +439,14 @@ public final class NodeRuntime implements AutoCloseable {
    * @return a future of the module's exports
    */
   public CompletableFuture<JsObject> requireAsync(String module) {
+    return loop.submit(requiring(module));
+  }
+
+  private Work<JsObject> requiring(String module) {
     Objects.requireNonNull(module, "module");
-    return loop.submit(
-        (env, result) ->
-            result.complete(
-                interop.values.toJava(
-                    env, interop.helper(env, Helper.REQUIRE, module), JsObject.class)));
+    return (env, result) ->
+        result.complete(
+            interop.values.toJava(env, interop.helper(env, Helper.REQUIRE, module), JsObject.class));
   }
 
   /**
@@ -454,7 +458,7 @@ public final class NodeRuntime implements AutoCloseable {
    * @throws JavaScriptException if the module cannot be found, loaded or evaluated
    */
   public JsObject importModule(String specifier) {
-    return interop.await(importModuleAsync(specifier));
+    return interop.call(importing(specifier));
   }
 
   /**
@@ -464,11 +468,14 @@ public final class NodeRuntime implements AutoCloseable {
    * @return a future of the module namespace object
    */
   public CompletableFuture<JsObject> importModuleAsync(String specifier) {
+    return loop.submit(importing(specifier));
+  }
+
+  private Work<JsObject> importing(String specifier) {
     Objects.requireNonNull(specifier, "specifier");
-    return loop.submit(
-        (env, result) ->
-            interop.settle(
-                env, interop.helper(env, Helper.IMPORT_MODULE, specifier), result, JsObject.class));
+    return (env, result) ->
+        interop.settle(
+            env, interop.helper(env, Helper.IMPORT_MODULE, specifier), result, JsObject.class);
   }
 
   /**
@@ -477,10 +484,8 @@ public final class NodeRuntime implements AutoCloseable {
    * @return the global object
    */
   public JsObject global() {
-    return interop.await(
-        loop.submit(
-            (env, result) ->
-                result.complete(interop.values.toJava(env, env.global(), JsObject.class))));
+    return interop.call(
+        (env, result) -> result.complete(interop.values.toJava(env, env.global(), JsObject.class)));
   }
 
   /**
@@ -509,16 +514,15 @@ public final class NodeRuntime implements AutoCloseable {
 
   private void define(String name, Object value) {
     Objects.requireNonNull(name, "name");
-    interop.await(
-        loop.submit(
-            (env, result) -> {
-              MemorySegment converted =
-                  value instanceof JavaFunction function
-                      ? interop.values.functionValue(env, name, function)
-                      : interop.values.toJs(env, value);
-              env.setProperty(env.global(), name, converted);
-              result.complete(null);
-            }));
+    interop.call(
+        (env, result) -> {
+          MemorySegment converted =
+              value instanceof JavaFunction function
+                  ? interop.values.functionValue(env, name, function)
+                  : interop.values.toJs(env, value);
+          env.setProperty(env.global(), name, converted);
+          result.complete(null);
+        });
   }
 
   /**
@@ -541,14 +545,12 @@ public final class NodeRuntime implements AutoCloseable {
       throw new IllegalArgumentException("maxQueueSize must be >= 0, not " + maxQueueSize);
     }
     NativeThreadSafeFunction created =
-        interop.await(
-            loop.submit(
-                (env, result) -> {
-                  result.complete(
-                      loop.createThreadSafeFunction(
-                          env, function.valueIn(env), maxQueueSize, context));
-                  Reference.reachabilityFence(function);
-                }));
+        interop.call(
+            (env, result) -> {
+              result.complete(
+                  loop.createThreadSafeFunction(env, function.valueIn(env), maxQueueSize, context));
+              Reference.reachabilityFence(function);
+            });
     created.adoptCreatorReference();
     return created;
   }

@@ -228,8 +228,10 @@ final class Values {
     }
     if (!segment.isAccessibleBy(Thread.currentThread())) {
       throw new IllegalArgumentException(
-          "cannot pass a MemorySegment of a confined arena to JavaScript: the event loop thread"
-              + " converts it, and may not read it (use a shared or automatic arena, or byte[])");
+          "cannot pass a MemorySegment of a confined arena to JavaScript: the thread that"
+              + " converts it ("
+              + Thread.currentThread().getName()
+              + ") may not read it (use a shared or automatic arena, or byte[])");
     }
     if (segment.isNative()) {
       return segment;

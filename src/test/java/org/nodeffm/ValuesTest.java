@@ -21,6 +21,7 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -168,9 +169,14 @@ class ValuesTest {
     }
     assertEquals("1,2,3", node.eval("Array.from(kept).join()"));
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment confined = arena.allocate(3);
+      MemorySegment confined = arena.allocateFrom(ValueLayout.JAVA_BYTE, (byte) 4, (byte) 5);
+      // A blocking call converts on this thread (a direct call), which may read it: a copy.
+      assertArrayEquals(new byte[] {4, 5}, (byte[]) roundTrip(confined));
+      // A queued call converts on the event loop thread, which may not.
+      ExecutionException queued =
+          assertThrows(ExecutionException.class, () -> identity.callAsync(confined).get());
       IllegalArgumentException refused =
-          assertThrows(IllegalArgumentException.class, () -> roundTrip(confined));
+          assertInstanceOf(IllegalArgumentException.class, queued.getCause());
       assertTrue(refused.getMessage().contains("confined arena"), refused.getMessage());
     }
     MemorySegment closed;

@@ -16,20 +16,23 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.nodeffm.RuntimeClosedException;
 import org.nodeffm.internal.bindings.NodeApi;
 import org.nodeffm.internal.bindings.napi_threadsafe_function_call_js;
+import org.nodeffm.internal.bindings.nodeffm_direct_fn;
 import org.nodeffm.internal.bindings.nodeffm_start_listener;
 import org.nodeffm.internal.bindings.nodeffm_stop_listener;
 
 /**
  * One Node.js environment's event loop: the thread that runs it, the lifecycle (start, stop,
- * teardown, exit code), and the way work from any thread gets onto it ({@link #submit}). It knows
- * nothing of values: what runs there is {@link Work} on a {@link NapiEnv}, and what the
- * environment's binding holds is its {@link Listener}'s business.
+ * teardown, exit code), and the two ways work from any thread runs there ({@link #submit}, {@link
+ * #call}). It knows nothing of values: what runs there is {@link Work} on a {@link NapiEnv}, and
+ * what the environment's binding holds is its {@link Listener}'s business.
  *
- * <p>Work from another thread is queued through the runtime's {@link TaskQueue} (a Node-API
- * thread-safe function: the caller takes no lock and never waits to queue); work on the loop thread
- * runs at once. {@link #submit} is the one place that chooses: a direct path, where the calling
- * thread runs the work itself under the runtime's lock ({@code nodeffm_runtime_call}), goes there,
- * and {@link #isLoopThread()} then becomes "holds the lock".
+ * <p>The runtime's JavaScript runs on the thread that holds the runtime's lock (see THE LOCK in
+ * {@code nodeffm.h}): the loop thread during a turn of the event loop, or any thread inside a
+ * direct call. A thread that holds it ({@link #holdsLock()}) runs work at once. Other threads have
+ * two paths: {@link #submit} queues the work through the runtime's {@link TaskQueue} (a Node-API
+ * thread-safe function: the caller takes no lock and never waits to queue), and the loop thread
+ * runs it; {@link #call} runs it on the calling thread, which takes the lock ({@code
+ * nodeffm_runtime_call}) while the event loop keeps running between the calls.
  *
  * <p>The thread has a stack of {@value #LOOP_STACK_SIZE} bytes; V8 may use all but the last {@value
  * #STACK_RESERVE} bytes of it, so deep JavaScript recursion (also through Java callbacks) ends in a
@@ -88,6 +91,35 @@ public final class EventLoop implements LoopState {
   /** The bytes at the end of that stack that V8 leaves to native and Java code it calls. */
   public static final long STACK_RESERVE = 1L << 20;
 
+  /**
+   * The bytes at the end of a direct caller's stack that V8 leaves to native and Java code it calls
+   * (the JVM's guard zones among them): a quarter of the JVM's default 1 MiB thread stack. A thread
+   * with less than 64 KiB above this reserve cannot call directly.
+   */
+  public static final long CALLER_STACK_RESERVE = 256L << 10;
+
+  private static final int CALL_OK = NodeApi.NODEFFM_CALL_OK();
+  private static final int CALL_STOPPED = NodeApi.NODEFFM_CALL_STOPPED();
+  private static final int CALL_REENTRANT = NodeApi.NODEFFM_CALL_REENTRANT();
+  private static final int CALL_TERMINATED = NodeApi.NODEFFM_CALL_TERMINATED();
+  private static final int CALL_NO_STACK = NodeApi.NODEFFM_CALL_NO_STACK();
+
+  /** The {@code nodeffm_direct_fn} of every direct call; data: the call's id. */
+  private static final MemorySegment DIRECT =
+      nodeffm_direct_fn.allocate(EventLoop::direct, Arena.global());
+
+  private static final AtomicLong LAST_CALL_ID = new AtomicLong();
+
+  /** Direct calls in progress, by id. */
+  private static final ConcurrentHashMap<Long, Direct<?>> DIRECT_CALLS = new ConcurrentHashMap<>();
+
+  /**
+   * The loop whose {@code nodeffm_runtime_call()} the current thread is in (it holds that loop's
+   * lock whenever Java code runs on it meanwhile), or null. One at most: a thread that holds a
+   * runtime's lock cannot call another runtime directly ({@code NODEFFM_CALL_REENTRANT}).
+   */
+  private static final ThreadLocal<EventLoop> CALLING = new ThreadLocal<>();
+
   private static final AtomicLong LAST_ID = new AtomicLong();
   private static final ConcurrentHashMap<Long, EventLoop> BY_ID = new ConcurrentHashMap<>();
 
@@ -135,7 +167,15 @@ public final class EventLoop implements LoopState {
   private volatile MemorySegment env = MemorySegment.NULL;
   private volatile TaskQueue queue;
 
+  /**
+   * Threads between their decision to call {@code nodeffm_runtime_call()} and its return, 2 each,
+   * plus 1 once the native runtime is about to be freed (no call may begin then).
+   */
+  private final AtomicLong callers = new AtomicLong();
+
   private record Task<T>(Work<T> work, LoopFuture<T> result) {}
+
+  private record Direct<T>(EventLoop loop, Work<T> work, LoopFuture<T> result) {}
 
   /** A loop that has not started: {@link #start} starts it. Node.js must be loaded. */
   public EventLoop() {
@@ -191,9 +231,32 @@ public final class EventLoop implements LoopState {
     return name;
   }
 
+  /**
+   * {@inheritDoc} The Java side's own record, which is exact: Java code runs on the loop thread
+   * only inside a callback or a listener (with the lock), and another thread gets the lock only
+   * inside {@link #call}. Unlike {@code nodeffm_runtime_holds_lock()} it may be asked at any time,
+   * also once the native runtime is freed.
+   */
   @Override
-  public boolean isLoopThread() {
-    return Thread.currentThread() == loopThread;
+  public boolean holdsLock() {
+    return CALLING.get() == this || Thread.currentThread() == loopThread;
+  }
+
+  /**
+   * The native answer, {@code nodeffm_runtime_holds_lock()}, for tests of {@link #holdsLock()};
+   * false once the native runtime is freed.
+   *
+   * @return whether the calling thread holds the lock
+   */
+  public boolean nativeHoldsLock() {
+    if (!enterNative()) {
+      return false;
+    }
+    try {
+      return NodeApi.nodeffm_runtime_holds_lock(runtime) != 0;
+    } finally {
+      leaveNative();
+    }
   }
 
   @Override
@@ -207,7 +270,7 @@ public final class EventLoop implements LoopState {
    */
   @Override
   public boolean hasBegunToStop() {
-    if (isLoopThread()) {
+    if (holdsLock()) {
       return !isRunning();
     }
     synchronized (lifecycle) {
@@ -291,17 +354,105 @@ public final class EventLoop implements LoopState {
    */
   public <T> LoopFuture<T> submit(Work<T> work) {
     LoopFuture<T> result = new LoopFuture<>(this, true);
-    if (isLoopThread()) {
-      if (queue == null || !isRunning()) {
-        result.completeExceptionally(closedException());
-      } else {
-        runHere(env, work, result);
-      }
+    if (holdsLock()) {
+      runNow(work, result);
+    } else {
+      enqueue(work, result);
+    }
+    return result;
+  }
+
+  /**
+   * Runs {@code work} on the calling thread (a direct call): at once if this thread holds the lock,
+   * else inside {@code nodeffm_runtime_call()}, which waits for the runtime's lock (in native code:
+   * a virtual thread pins its carrier meanwhile), runs the work, then the microtasks and {@code
+   * process.nextTick} callbacks it caused, and lets go of the lock; timers and I/O it started run
+   * on the loop thread. When the future is returned the lock is released again: if the work's
+   * result is a Promise, the future completes when it settles, on the thread that holds the lock
+   * then. A thread that holds another runtime's lock queues the work instead (see {@link
+   * #submit}). The future completes with {@link RuntimeClosedException} if the runtime is not
+   * running, or begins to stop during the call (see {@link LoopFuture}), and with {@link
+   * IllegalStateException} if the thread has too little stack left for JavaScript.
+   *
+   * @param work the work
+   * @param <T> its result's type
+   * @return its future, completed unless the work waits for a Promise
+   */
+  public <T> LoopFuture<T> call(Work<T> work) {
+    LoopFuture<T> result = new LoopFuture<>(this, true);
+    if (holdsLock()) {
+      runNow(work, result);
       return result;
     }
-    // Issue 18's direct path goes here: a top-level nodeffm_runtime_call() whose fn is runHere().
-    enqueue(work, result);
+    if (queue == null || closing) {
+      result.completeExceptionally(closedException());
+      return result;
+    }
+    long callId = LAST_CALL_ID.incrementAndGet();
+    DIRECT_CALLS.put(callId, new Direct<>(this, work, result));
+    int status = CALL_STOPPED;
+    EventLoop outer = CALLING.get();
+    try {
+      if (enterNative()) {
+        CALLING.set(this);
+        try {
+          status =
+              NodeApi.nodeffm_runtime_call(
+                  runtime, CALLER_STACK_RESERVE, DIRECT, MemorySegment.ofAddress(callId));
+        } finally {
+          CALLING.set(outer);
+          leaveNative();
+        }
+      }
+    } finally {
+      DIRECT_CALLS.remove(callId);
+    }
+    if (status == CALL_OK) {
+      return result;
+    } else if (status == CALL_REENTRANT) {
+      enqueue(work, result);
+    } else if (status == CALL_NO_STACK) {
+      result.completeExceptionally(
+          new IllegalStateException(
+              "the thread "
+                  + Thread.currentThread()
+                  + " has too little stack left to call JavaScript directly (at least 64 KiB above"
+                  + " the "
+                  + (CALLER_STACK_RESERVE >> 10)
+                  + " KiB left to native and Java code); call from a shallower frame, or use the"
+                  + " Async variant"));
+    } else {
+      // STOPPED: the work did not run. TERMINATED: it ran, but the runtime began to stop meanwhile:
+      // what it completed before that stands (LoopFuture refuses anything after), the rest fails.
+      assert status == CALL_STOPPED || status == CALL_TERMINATED : status;
+      result.completeExceptionally(closedException());
+    }
     return result;
+  }
+
+  /** On a thread that holds the lock: runs {@code work} at once, if the runtime runs. */
+  private <T> void runNow(Work<T> work, LoopFuture<T> result) {
+    if (queue == null || !isRunning()) {
+      result.completeExceptionally(closedException());
+    } else {
+      runHere(env, work, result);
+    }
+  }
+
+  /**
+   * Counts the calling thread in as one that may call the native runtime; false if it is freed (or
+   * about to be).
+   */
+  private boolean enterNative() {
+    if ((callers.getAndAdd(2) & 1) != 0) {
+      callers.getAndAdd(-2);
+      return false;
+    }
+    return true;
+  }
+
+  private void leaveNative() {
+    callers.getAndAdd(-2);
   }
 
   /** Queues {@code work} for the loop thread ({@link #runTask} runs it). */
@@ -383,7 +534,7 @@ public final class EventLoop implements LoopState {
       env.check(status, "napi_create_threadsafe_function");
     }
     NativeThreadSafeFunction created =
-        new NativeThreadSafeFunction(out.get(ADDRESS, 0), this::isLoopThread, maxQueueSize != 0);
+        new NativeThreadSafeFunction(out.get(ADDRESS, 0), this::holdsLock, maxQueueSize != 0);
     // The finalizer runs on the loop thread, after this work: the entry is in place.
     Handles.replace(handle, created);
     return created;
@@ -392,13 +543,13 @@ public final class EventLoop implements LoopState {
   // ------------------------------------------------------------------------ lifecycle
 
   /**
-   * Stops the environment, from any thread, and waits until it is torn down (unless called on the
-   * event loop thread). Running JavaScript is terminated; Java code running on the loop thread is
-   * not interrupted.
+   * Stops the environment, from any thread, and waits until it is torn down (unless called by a
+   * thread that holds the lock: the teardown waits for that thread). Running JavaScript is
+   * terminated; Java code running under the lock is not interrupted.
    */
   public void close() {
     stop();
-    if (!isLoopThread()) {
+    if (!holdsLock()) {
       boolean interrupted = false;
       while (true) {
         try {
@@ -463,6 +614,16 @@ public final class EventLoop implements LoopState {
       closing = true;
       synchronized (lifecycle) {
         runtimeFreed = true;
+        // Direct callers still on their way into nodeffm_runtime_call() get NODEFFM_CALL_STOPPED
+        // at once: wait for them, and let no other begin.
+        callers.getAndIncrement();
+        for (int spins = 0; callers.get() != 1; spins++) {
+          if (spins < 1000) {
+            Thread.onSpinWait();
+          } else {
+            Thread.yield();
+          }
+        }
         NodeApi.nodeffm_runtime_free(runtime);
       }
       if (exitCode == null) {
@@ -561,6 +722,31 @@ public final class EventLoop implements LoopState {
       }
     } catch (Throwable t) {
       Upcalls.logQuietly("a task on the event loop failed", t);
+    }
+  }
+
+  /** {@code nodeffm_direct_fn}: runs a direct call's work on the calling thread, under the lock. */
+  private static void direct(MemorySegment napiEnv, MemorySegment data) {
+    try {
+      Direct<?> call = DIRECT_CALLS.get(data.address());
+      if (call != null) {
+        call.loop().runDirect(napiEnv, call);
+      }
+    } catch (Throwable t) {
+      Upcalls.logQuietly("a direct call failed", t);
+    }
+  }
+
+  /** A direct call's work: {@code nodeffm_runtime_call()} opened its handle and callback scope. */
+  private <T> void runDirect(MemorySegment napiEnv, Direct<T> call) {
+    if (napiEnv.equals(MemorySegment.NULL) || queue == null) {
+      call.result().completeExceptionally(closedException());
+      return;
+    }
+    try (NapiEnv env = env(napiEnv)) {
+      call.work().run(env, call.result());
+    } catch (Throwable t) {
+      call.result().completeExceptionally(t);
     }
   }
 

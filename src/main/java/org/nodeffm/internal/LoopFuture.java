@@ -7,8 +7,10 @@ import java.util.concurrent.TimeoutException;
 import org.nodeffm.RuntimeClosedException;
 
 /**
- * The futures of a runtime's work. Waiting for one that is not done on the runtime's own event loop
- * thread ({@code join}, {@code get}) would wait for that very thread forever: it throws {@link
+ * The futures of a runtime's work. Waiting for one that is not done on a thread that holds the
+ * runtime's lock ({@code join}, {@code get}: the event loop thread inside a callback, or any thread
+ * inside a direct call) would wait forever: the event loop cannot turn, and no other thread can run
+ * the runtime's JavaScript, until that thread lets go of the lock. It throws {@link
  * IllegalStateException} instead. The futures derived from it ({@code thenApply}, ...) are guarded
  * the same way.
  *
@@ -77,28 +79,29 @@ public final class LoopFuture<T> extends CompletableFuture<T> {
 
   @Override
   public T get() throws InterruptedException, ExecutionException {
-    refuseOnLoopThread();
+    refuseWhileHoldingTheLock();
     return super.get();
   }
 
   @Override
   public T get(long timeout, TimeUnit unit)
       throws InterruptedException, ExecutionException, TimeoutException {
-    refuseOnLoopThread();
+    refuseWhileHoldingTheLock();
     return super.get(timeout, unit);
   }
 
   @Override
   public T join() {
-    refuseOnLoopThread();
+    refuseWhileHoldingTheLock();
     return super.join();
   }
 
-  private void refuseOnLoopThread() {
-    if (!isDone() && loop.isLoopThread()) {
+  private void refuseWhileHoldingTheLock() {
+    if (!isDone() && loop.holdsLock()) {
       throw new IllegalStateException(
-          "waiting on the Node.js event loop thread for work that this thread must do would never"
-              + " end; chain the future (thenAccept, ...) instead of waiting");
+          "waiting on the Node.js event loop thread, or on a thread inside a direct call (one that"
+              + " holds the runtime's lock), for work that needs that lock would never end; chain"
+              + " the future (thenAccept, ...) instead of waiting");
     }
   }
 }

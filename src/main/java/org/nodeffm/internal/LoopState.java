@@ -8,11 +8,12 @@ import org.nodeffm.RuntimeClosedException;
  */
 public interface LoopState {
   /**
-   * Whether the calling thread is the one that runs the runtime's JavaScript now: the event loop
-   * thread. A thread that is must never wait for work of this runtime. (With direct calls from any
-   * thread, issue 18, this becomes "holds the runtime's lock".)
+   * Whether the calling thread holds the runtime's lock ({@code nodeffm_runtime_holds_lock}): the
+   * event loop thread inside a JavaScript callback or a listener, or any thread inside a direct
+   * call. Such a thread runs the runtime's JavaScript now and must never wait for work of this
+   * runtime: the event loop cannot turn until it lets go of the lock.
    */
-  boolean isLoopThread();
+  boolean holdsLock();
 
   /** Whether JavaScript may run: from the start of the environment until it begins to stop. */
   boolean isRunning();
