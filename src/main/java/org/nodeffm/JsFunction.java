@@ -7,10 +7,11 @@ import java.util.concurrent.CompletableFuture;
  * A JavaScript function, callable from any Java thread ({@code NodeRuntime.function}, or any
  * function JavaScript hands to Java).
  *
- * <p>{@link #call} waits for the result; {@link #callAsync} returns at once with a {@link
- * CompletableFuture}. From a thread other than the event loop's the call is queued to the event
- * loop (no lock; queuing never blocks); on the event loop thread (inside a {@link JavaFunction}) it
- * runs at once.
+ * <p>{@link #call} runs the function on the calling thread (a direct call: it takes the runtime's
+ * lock, calls, and lets go, while the event loop keeps running) and waits for a returned Promise
+ * without the lock; {@link #callAsync} returns at once with a {@link CompletableFuture}, the call
+ * queued to the event loop (no lock; queuing never blocks). On a thread that holds the lock (inside
+ * a {@link JavaFunction}) both run at once.
  */
 public final class JsFunction extends JsObject {
   JsFunction(Interop interop, MemorySegment reference) {
@@ -28,8 +29,10 @@ public final class JsFunction extends JsObject {
    * @throws JavaScriptException if the function throws, or its Promise rejects; its stack trace is
    *     this thread's, after the JavaScript frames
    * @throws RuntimeClosedException if the runtime is closed before the result is there
-   * @throws IllegalStateException on the event loop thread, if the result is a Promise not yet
-   *     settled (the thread would wait for itself); or if the wait is interrupted
+   * @throws IllegalStateException on a thread that holds the runtime's lock (the event loop thread,
+   *     or inside a direct call), if the result is a Promise not yet settled (the thread would wait
+   *     for itself); if the wait is interrupted; or if the thread has too little stack left for
+   *     JavaScript
    */
   public Object call(Object... args) {
     return interop.call(applying(Object.class, args));

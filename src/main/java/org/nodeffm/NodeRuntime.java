@@ -22,24 +22,28 @@ import org.nodeffm.napi.ThreadSafeFunction;
  * once it runs. <b>Any Java thread</b> may then use it, without a lock and without a "wrong thread"
  * error: {@link #eval} scripts, call {@link JsFunction}s and {@link JsObject} methods, {@link
  * #expose} Java functions and objects to JavaScript, {@link #require} and {@link #importModule}
- * modules, and {@link #close()} it. Work from other threads is queued to the event loop (the caller
- * takes no lock and never waits to queue); on the event loop thread itself (inside a {@link
- * JavaFunction}), work runs at once.
+ * modules, and {@link #close()} it. A blocking method runs its JavaScript on the calling thread,
+ * which takes the runtime's lock for the call while the event loop keeps running on its own
+ * thread (a direct call); an {@code Async} method queues the work to the event loop (the caller
+ * takes no lock and never waits to queue). On a thread that holds the lock (inside a {@link
+ * JavaFunction}), work runs at once. See the package documentation for which suits what.
  *
  * <p>Blocking and asynchronous variants follow one rule, the JDK's ({@code HttpClient.send} and
  * {@code sendAsync}): the plain name waits for the result ({@link #eval}, {@link #require}, {@link
  * JsFunction#call}); the same name with {@code Async} returns a {@link CompletableFuture} at once
- * ({@link #evalAsync}, {@link #requireAsync}, {@link JsFunction#callAsync}). A blocking method is
- * its {@code Async} twin followed by a wait that throws the failure with the caller's stack (see
- * {@link JavaScriptException}). On the event loop thread a blocking method throws {@link
- * IllegalStateException} instead of waiting for itself when the result is a Promise not yet
- * settled. An interrupted wait throws {@link IllegalStateException} with the interrupt flag set
- * again (the work still runs). A virtual thread that waits unmounts from its carrier: no method of
- * this class waits inside native code.
+ * ({@link #evalAsync}, {@link #requireAsync}, {@link JsFunction#callAsync}). A blocking method
+ * does its {@code Async} twin's work on the calling thread, then waits for a Promise result if
+ * there is one, and throws the failure with the caller's stack (see {@link JavaScriptException}).
+ * On a thread that holds the runtime's lock (the event loop thread, or inside a direct call) a
+ * blocking method throws {@link IllegalStateException} instead of waiting for itself when the
+ * result is a Promise not yet settled. An interrupted wait throws {@link IllegalStateException} with the interrupt flag set
+ * again (the work still runs). A virtual thread that waits for a Promise unmounts from its carrier;
+ * one that waits for the runtime's lock (a direct call while another thread or the event loop
+ * holds it) pins its carrier meanwhile: that wait happens in native code.
  *
- * <p>The event loop thread has a stack of 4 MiB; V8 may use all but the last 1 MiB of it, so deep
- * JavaScript recursion (also through Java functions) ends in a {@code RangeError}, whatever the
- * JVM's {@code -Xss}.
+ * <p>The event loop thread has a stack of 4 MiB; V8 may use all but the last 1 MiB of it; on a
+ * thread that calls directly, all but the last 256 KiB of that thread's stack. So deep JavaScript
+ * recursion (also through Java functions) ends in a {@code RangeError} on any thread.
  *
  * <p>Errors: a call whose JavaScript throws fails with {@link JavaScriptException}; an exception
  * nobody catches (in a timer, a thread-safe function's callback, an unhandled rejection) goes to
@@ -50,7 +54,10 @@ import org.nodeffm.napi.ThreadSafeFunction;
  * runtime.
  */
 public final class NodeRuntime implements AutoCloseable {
-  /** Receives the exceptions JavaScript did not catch, on the event loop thread. */
+  /**
+   * Receives the exceptions JavaScript did not catch, on the thread that holds the runtime's lock
+   * (the event loop thread, or a thread inside a direct call).
+   */
   @FunctionalInterface
   public interface ErrorListener {
     /**
@@ -105,7 +112,7 @@ public final class NodeRuntime implements AutoCloseable {
     /**
      * Receives what {@code console.log} and {@code process.stdout} write. Default: System.out.
      *
-     * @param consumer the consumer, called on the event loop thread
+     * @param consumer the consumer, called by the thread that holds the runtime's lock
      * @return this builder
      */
     public Builder stdout(Consumer<String> consumer) {
@@ -116,7 +123,7 @@ public final class NodeRuntime implements AutoCloseable {
     /**
      * Receives what {@code console.error} and {@code process.stderr} write. Default: System.err.
      *
-     * @param consumer the consumer, called on the event loop thread
+     * @param consumer the consumer, called by the thread that holds the runtime's lock
      * @return this builder
      */
     public Builder stderr(Consumer<String> consumer) {
@@ -127,7 +134,7 @@ public final class NodeRuntime implements AutoCloseable {
     /**
      * Receives uncaught JavaScript exceptions and unhandled rejections. Default: none.
      *
-     * @param listener the listener, called on the event loop thread
+     * @param listener the listener, called by the thread that holds the runtime's lock
      * @return this builder
      */
     public Builder onUncaughtError(ErrorListener listener) {
@@ -575,9 +582,11 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   /**
-   * Stops the environment, from any thread, and waits until it is torn down (unless called on the
-   * event loop thread). Running JavaScript is terminated (V8 {@code TerminateExecution}), so even
-   * {@code while (true) {}} ends; Java code running on the loop thread is not interrupted. Work
+   * Stops the environment, from any thread, and waits until it is torn down (unless called by a
+   * thread that holds the runtime's lock: the event loop thread, or a thread inside a direct call,
+   * which the teardown waits for). Running JavaScript is terminated (V8 {@code
+   * TerminateExecution}) on whichever thread runs it, so even {@code while (true) {}} ends; Java
+   * code running under the lock is not interrupted. Work
    * still queued, running, or waiting for a Promise completes with {@link RuntimeClosedException},
    * never with what JavaScript returned after the close began. Thread-safe functions are finalized;
    * their Java handles stay usable by the threads that hold references (calls return {@code

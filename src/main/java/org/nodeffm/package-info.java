@@ -19,7 +19,8 @@
  * the result ({@code eval}, {@code call}, {@code callMember}, {@code get}, {@code require}, {@code
  * importModule}, {@code newInstance}); the same name with {@code Async} returns a {@link
  * java.util.concurrent.CompletableFuture} at once. A blocking method is its {@code Async} twin
- * followed by a wait; the wait throws the failure with the caller's stack trace (for a {@link
+ * run on the calling thread (see Threads) followed by a wait for a Promise, if the result is one;
+ * the wait throws the failure with the caller's stack trace (for a {@link
  * org.nodeffm.JavaScriptException}, after the JavaScript frames), and the failure as the event loop
  * thread saw it is the cause (or the Java exception a Java function threw). Operations that only
  * touch properties ({@code set}, {@code has}, {@code delete}, {@code keys}) and setting up ({@code
@@ -29,20 +30,34 @@
  * <h2>Threads</h2>
  *
  * <ul>
- *   <li>Any Java thread may call, without a lock and without a "wrong thread" error. A call from
- *       another thread is queued to the event loop through a Node-API thread-safe function
- *       (unbounded: queuing never blocks); on the event loop thread (inside a {@code JavaFunction}
- *       or a {@code JavaObject}'s method) it runs at once.
- *   <li>Values are converted on the event loop thread when the call runs: do not change mutable
- *       arguments until then.
- *   <li>Java functions, {@code JavaObject} methods, the console consumers and the error listener
- *       run on the event loop thread: blocking there stops JavaScript (return a {@code
- *       CompletionStage} for slow work). A blocking method called there throws {@link
- *       java.lang.IllegalStateException} instead of waiting for a Promise only that thread can
- *       settle; so do {@code join()} and {@code get()} of the runtime's futures.
- *   <li>A virtual thread that waits in a blocking method unmounts: nothing waits in native code.
- *   <li>The event loop thread has a 4 MiB stack, of which V8 leaves 1 MiB to native and Java code:
- *       deep recursion (also through Java functions) is a JavaScript {@code RangeError}.
+ *   <li>Any Java thread may call, without a "wrong thread" error. A runtime's JavaScript runs on
+ *       one thread at a time: the one that holds the runtime's lock. Its event loop thread holds
+ *       it during each turn of the loop (timers, I/O, queued calls), and waits for events without
+ *       it.
+ *   <li>Blocking methods are <b>direct calls</b>: the calling thread takes the lock, runs the
+ *       JavaScript itself (with the microtasks and {@code process.nextTick} callbacks it causes),
+ *       and lets go; timers, I/O and Workers it starts run on the event loop thread, on time. The
+ *       lock is fair: a caller waits at most for the loop's turn in progress and the calls queued
+ *       before it, and callers in a tight loop delay the event loop by one call at most. Waiting
+ *       for the lock happens in native code (a virtual thread pins its carrier meanwhile); a
+ *       Promise result is waited for without the lock.
+ *   <li>{@code Async} methods are queued to the event loop through a Node-API thread-safe function
+ *       (unbounded: queuing never blocks, the caller takes no lock) and run on the event loop
+ *       thread. On a thread that holds the lock (inside a {@code JavaFunction}, a {@code
+ *       JavaObject}'s method) every call runs at once. A blocking call from a thread that holds
+ *       another runtime's lock is queued (two locks held at once could deadlock).
+ *   <li>Values are converted where the call runs, when it runs: the calling thread for a blocking
+ *       call, the event loop thread for a queued one; do not change mutable arguments until then.
+ *   <li>Java functions and {@code JavaObject} methods run on the thread that runs the JavaScript
+ *       that calls them: the caller of a blocking call, or the event loop thread; the console
+ *       consumers and the error listener run there too. Blocking there stops JavaScript (return a
+ *       {@code CompletionStage} for slow work). A blocking method called there throws {@link
+ *       java.lang.IllegalStateException} instead of waiting for a Promise that only the lock's
+ *       holder can settle; so do {@code join()} and {@code get()} of the runtime's futures.
+ *   <li>The event loop thread has a 4 MiB stack, of which V8 leaves 1 MiB to native and Java code;
+ *       on a calling thread V8 leaves the last 256 KiB of its stack (a thread with less than 64 KiB
+ *       above that gets an {@link java.lang.IllegalStateException}): deep recursion (also through
+ *       Java functions) is a JavaScript {@code RangeError} on any thread, platform or virtual.
  *   <li>{@code close()} may be called from any thread; work still queued, running or waiting for a
  *       Promise then fails with {@link org.nodeffm.RuntimeClosedException}, never with a value
  *       JavaScript computed after the close began.
