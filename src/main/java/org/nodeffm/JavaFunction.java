@@ -2,13 +2,14 @@ package org.nodeffm;
 
 /**
  * A Java function that JavaScript calls ({@code NodeRuntime.expose}, or any JavaFunction passed to
- * JavaScript as a value). It runs on the runtime's event loop thread with the arguments converted
- * by the package's table; its result is converted back. A {@link
+ * JavaScript as a value). It runs on the thread that runs the JavaScript calling it (the thread of
+ * a blocking call, or the runtime's event loop thread) with the arguments converted by the
+ * package's table; its result is converted back. A {@link
  * java.util.concurrent.CompletionStage} result gives JavaScript a Promise settled when the stage
  * completes (on any thread). An exception becomes a JavaScript {@code Error} whose message is the
  * exception's {@code toString()}; if that error reaches Java again, the {@link JavaScriptException}
- * has the original exception as its cause. Blocking on the event loop thread stops JavaScript:
- * return a CompletionStage for slow work.
+ * has the original exception as its cause. Blocking there stops the runtime's JavaScript (that
+ * thread holds the runtime's lock): return a CompletionStage for slow work.
  */
 @FunctionalInterface
 public interface JavaFunction {

@@ -7,7 +7,8 @@ package org.nodeffm;
  * class path). Pass it wherever a value goes ({@link NodeRuntime#expose(String, JavaObject)},
  * arguments, a {@link JavaFunction}'s result).
  *
- * <p>A call runs on the event loop thread: its arguments are converted to the method's parameter
+ * <p>A call runs on the thread that runs the JavaScript calling it (the thread of a blocking call,
+ * or the event loop thread): its arguments are converted to the method's parameter
  * types (as {@code JsFunction.call(Class, ...)} converts results: numbers exactly or not at all, a
  * JavaScript object to an interface as a proxy), overloads are chosen by the number of arguments,
  * then by the first whose parameters all convert; the result is converted back (a {@link

@@ -29,8 +29,9 @@ import org.nodeffm.internal.bindings.NodeApi;
  * String)}, {@link #callMember(Class, String, Object...)}); a Promise is awaited. {@link
  * #as(Class)} sees the object as a Java interface.
  *
- * <p>Arguments are converted on the event loop thread, when the call runs: do not change them until
- * it has.
+ * <p>Arguments are converted where the call runs, when it runs (on the calling thread for a
+ * blocking method, on the event loop thread for an {@code Async} one): do not change them until it
+ * has.
  */
 public class JsObject extends JsReference {
   final Interop interop;

@@ -262,7 +262,9 @@ class DirectCallTest {
     for (Map.Entry<String, Throwable> failure : failures.entrySet()) {
       IllegalStateException e =
           assertInstanceOf(IllegalStateException.class, failure.getValue(), failure.getKey());
-      assertTrue(e.getMessage().contains("lock"), failure.getKey() + ": " + e.getMessage());
+      assertTrue(
+          e.getMessage().contains("holds the runtime's lock"),
+          failure.getKey() + ": " + e.getMessage());
     }
     assertTrue(failures.get("call").getMessage().contains("wait for itself"));
     assertEquals(3, node.eval("1 + 2"), "the runtime goes on");

@@ -163,7 +163,7 @@ public final class NativeThreadSafeFunction implements ThreadSafeFunction {
   private final MemorySegment handle;
   private final Holders holders;
   private final ThreadLocal<Lease> lease = ThreadLocal.withInitial(Lease::new);
-  private final BooleanSupplier onLoopThread;
+  private final BooleanSupplier holdsLock;
   private final boolean bounded;
   private volatile boolean finalized;
 
@@ -172,18 +172,18 @@ public final class NativeThreadSafeFunction implements ThreadSafeFunction {
    * for it (adopt it there with {@link #adoptCreatorReference()}) and Java's own.
    *
    * @param handle the {@code napi_threadsafe_function}
-   * @param onLoopThread whether the calling thread runs the runtime's JavaScript (a blocking call
-   *     on a bounded queue would wait for itself there)
+   * @param holdsLock whether the calling thread holds the runtime's lock (a blocking call on a
+   *     bounded queue would wait for itself there)
    * @param bounded whether the queue has a maximum size
    */
   public NativeThreadSafeFunction(
-      MemorySegment handle, BooleanSupplier onLoopThread, boolean bounded) {
+      MemorySegment handle, BooleanSupplier holdsLock, boolean bounded) {
     Objects.requireNonNull(handle, "handle");
     if (handle.equals(MemorySegment.NULL)) {
       throw new IllegalArgumentException("a thread-safe function handle cannot be NULL");
     }
     this.handle = handle;
-    this.onLoopThread = Objects.requireNonNull(onLoopThread, "onLoopThread");
+    this.holdsLock = Objects.requireNonNull(holdsLock, "holdsLock");
     this.bounded = bounded;
     this.holders = new Holders(handle);
     CLEANER.register(this, holders);
@@ -218,10 +218,11 @@ public final class NativeThreadSafeFunction implements ThreadSafeFunction {
   @Override
   public NapiStatus call(long payload, CallMode mode) {
     Lease mine = requireReference("call");
-    if (mode == CallMode.BLOCKING && bounded && onLoopThread.getAsBoolean()) {
+    if (mode == CallMode.BLOCKING && bounded && holdsLock.getAsBoolean()) {
       throw new IllegalStateException(
-          "call(): a blocking call on the event loop thread could wait for that thread itself"
-              + " (use CallMode.NONBLOCKING there)");
+          "call(): a blocking call on the event loop thread, or inside a direct call (a thread that"
+              + " holds the runtime's lock), could wait for that thread itself (use"
+              + " CallMode.NONBLOCKING there)");
     }
     try {
       int status =

@@ -21,9 +21,9 @@ import java.lang.foreign.MemorySegment;
  * reference is dropped (or when the handle is garbage-collected).
  *
  * <p>A {@link CallMode#BLOCKING} call waits inside Node-API while the queue is full: the thread
- * cannot be interrupted there, and a virtual thread pins its carrier thread while it waits. On the
- * runtime's own event loop thread, a blocking call on a bounded queue throws instead of waiting for
- * that very thread.
+ * cannot be interrupted there, and a virtual thread pins its carrier thread while it waits. On a
+ * thread that holds the runtime's lock (its event loop thread, or a thread inside a direct call), a
+ * blocking call on a bounded queue throws instead of waiting for that very thread.
  *
  * <p>This is the raw Node-API contract, for code that needs it (native addons sharing the function,
  * payloads that are plain numbers, exact control of references); the embedding API of {@code
@@ -68,7 +68,8 @@ public interface ThreadSafeFunction {
    * @return {@code OK} if queued; {@code QUEUE_FULL} if non-blocking and the queue is full; {@code
    *     CLOSING} if the function is closing or finalized, which also ends this thread's reference
    * @throws IllegalStateException if this thread holds no reference, or if a blocking call on a
-   *     bounded queue comes from the runtime's event loop thread (it would wait for itself)
+   *     bounded queue comes from a thread that holds the runtime's lock (it would wait for
+   *     itself)
    */
   NapiStatus call(long payload, CallMode mode);
 
