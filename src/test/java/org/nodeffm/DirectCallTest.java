@@ -497,6 +497,12 @@ class DirectCallTest {
       JsFunction echo = node.function("(x) => x");
       JsFunction later = node.function("async (x) => { await null; return [x]; }");
       JsObject object = node.eval(JsObject.class, "({ plus(a, b) { return a + b; } })");
+      for (int i = 0; i < 500; i++) { // So that the race meets compiled code, not the first calls.
+        echo.call(i);
+        later.call(i);
+        object.callMember("plus", i, 1);
+        node.eval("'" + i + "'");
+      }
       List<String> violations = Collections.synchronizedList(new ArrayList<>());
       AtomicLong values = new AtomicLong();
       AtomicLong closed = new AtomicLong();
