@@ -63,7 +63,7 @@ class PortabilityIT {
   private static final List<Pattern> EXPORTED =
       Stream.of("^napi_create_threadsafe_function$", "^napi_call_threadsafe_function$",
               "^napi_module_register$", "^uv_run$", "^uv_loop_init$", "^_ZN4node17CreateEnvironment",
-              "^_ZN4node16CreateIsolateData", "^_ZN2v87Isolate3New", "^_ZN2v86Script7Compile")
+              "^_ZN4node17CreateIsolateData", "^_ZN2v87Isolate3New", "^_ZN2v86Script7Compile")
           .map(Pattern::compile)
           .toList();
 
