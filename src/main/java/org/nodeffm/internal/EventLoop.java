@@ -104,21 +104,19 @@ public final class EventLoop implements LoopState {
   private static final int CALL_TERMINATED = NodeApi.NODEFFM_CALL_TERMINATED();
   private static final int CALL_NO_STACK = NodeApi.NODEFFM_CALL_NO_STACK();
 
-  /** The {@code nodeffm_direct_fn} of every direct call; data: the call's id. */
+  /**
+   * The {@code nodeffm_direct_fn} of every direct call. It runs on the thread that called {@code
+   * nodeffm_runtime_call()}, before that returns: it finds its work in {@link #CALLING}.
+   */
   private static final MemorySegment DIRECT =
       nodeffm_direct_fn.allocate(EventLoop::direct, Arena.global());
 
-  private static final AtomicLong LAST_CALL_ID = new AtomicLong();
-
-  /** Direct calls in progress, by id. */
-  private static final ConcurrentHashMap<Long, Direct<?>> DIRECT_CALLS = new ConcurrentHashMap<>();
-
   /**
-   * The loop whose {@code nodeffm_runtime_call()} the current thread is in (it holds that loop's
-   * lock whenever Java code runs on it meanwhile), or null. One at most: a thread that holds a
-   * runtime's lock cannot call another runtime directly ({@code NODEFFM_CALL_REENTRANT}).
+   * The direct call whose {@code nodeffm_runtime_call()} the current thread is in (it holds that
+   * loop's lock whenever Java code runs on it meanwhile), or null. One at most: a thread that holds
+   * a runtime's lock cannot call another runtime directly ({@code NODEFFM_CALL_REENTRANT}).
    */
-  private static final ThreadLocal<EventLoop> CALLING = new ThreadLocal<>();
+  private static final ThreadLocal<Direct<?>> CALLING = new ThreadLocal<>();
 
   private static final AtomicLong LAST_ID = new AtomicLong();
   private static final ConcurrentHashMap<Long, EventLoop> BY_ID = new ConcurrentHashMap<>();
@@ -239,7 +237,8 @@ public final class EventLoop implements LoopState {
    */
   @Override
   public boolean holdsLock() {
-    return CALLING.get() == this || Thread.currentThread() == loopThread;
+    Direct<?> calling = CALLING.get();
+    return (calling != null && calling.loop() == this) || Thread.currentThread() == loopThread;
   }
 
   /**
@@ -388,24 +387,17 @@ public final class EventLoop implements LoopState {
       result.completeExceptionally(closedException());
       return result;
     }
-    long callId = LAST_CALL_ID.incrementAndGet();
-    DIRECT_CALLS.put(callId, new Direct<>(this, work, result));
     int status = CALL_STOPPED;
-    EventLoop outer = CALLING.get();
-    try {
-      if (enterNative()) {
-        CALLING.set(this);
-        try {
-          status =
-              NodeApi.nodeffm_runtime_call(
-                  runtime, CALLER_STACK_RESERVE, DIRECT, MemorySegment.ofAddress(callId));
-        } finally {
-          CALLING.set(outer);
-          leaveNative();
-        }
+    if (enterNative()) {
+      Direct<?> outer = CALLING.get();
+      CALLING.set(new Direct<>(this, work, result));
+      try {
+        status =
+            NodeApi.nodeffm_runtime_call(runtime, CALLER_STACK_RESERVE, DIRECT, MemorySegment.NULL);
+      } finally {
+        CALLING.set(outer);
+        leaveNative();
       }
-    } finally {
-      DIRECT_CALLS.remove(callId);
     }
     if (status == CALL_OK) {
       return result;
@@ -728,7 +720,7 @@ public final class EventLoop implements LoopState {
   /** {@code nodeffm_direct_fn}: runs a direct call's work on the calling thread, under the lock. */
   private static void direct(MemorySegment napiEnv, MemorySegment data) {
     try {
-      Direct<?> call = DIRECT_CALLS.get(data.address());
+      Direct<?> call = CALLING.get();
       if (call != null) {
         call.loop().runDirect(napiEnv, call);
       }
