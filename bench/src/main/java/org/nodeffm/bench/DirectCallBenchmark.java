@@ -1,22 +1,13 @@
 package org.nodeffm.bench;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import org.nodeffm.JsFunction;
-import org.nodeffm.NodeRuntime;
 import org.nodeffm.bench.peers.Peer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The direct path (issue 18) for node-ffm: JMH's threads call a JavaScript function with the
@@ -42,77 +33,27 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class DirectCallBenchmark {
-  @State(Scope.Benchmark)
-  public static class Js {
-    @Param({"patched"})
-    public String flavour;
-
-    @Param({"idle"})
-    public String loop;
-
-    NodeRuntime runtime;
-    JsFunction f0;
-    JsFunction echo;
-    JsFunction add3;
-    JsFunction burst;
-    final AtomicInteger n = new AtomicInteger();
-    final LongAdder echoCalls = new LongAdder();
-    final LongAdder callbacks = new LongAdder();
-    final LongAdder callbacksExpected = new LongAdder();
-
-    @Setup(Level.Trial)
-    public void start() {
-      Node.useFlavour(flavour);
-      runtime = NodeRuntime.start("busy".equals(loop) ? Node.BUSY : "");
-      runtime.expose(
-          "javaCallback",
-          args -> {
-            callbacks.increment();
-            return null;
-          });
-      runtime.eval(Peer.SCRIPT);
-      f0 = runtime.function("f0");
-      echo = runtime.function("echo");
-      add3 = runtime.function("add3");
-      burst = runtime.function("burst");
-    }
-
-    int next() {
-      return n.incrementAndGet() & 0xffff;
-    }
-
-    @TearDown(Level.Trial)
-    public void stop() {
-      try {
-        Peer.checkCount("echo calls", echoCalls.sum(), runtime.eval(Long.class, "calls"));
-        Peer.checkCount("JS -> Java callbacks", callbacksExpected.sum(), callbacks.sum());
-      } finally {
-        runtime.close();
-      }
-    }
-  }
-
   @Benchmark
-  public int call0(Js js) {
+  public int call0(PeerScriptRuntime js) {
     return Peer.check(1, js.f0.call());
   }
 
   @Benchmark
-  public int call1(Js js) {
+  public int call1(PeerScriptRuntime js) {
     int n = js.next();
     js.echoCalls.increment();
     return Peer.check(n, js.echo.call(n));
   }
 
   @Benchmark
-  public int call3(Js js) {
+  public int call3(PeerScriptRuntime js) {
     int n = js.next();
     return Peer.check(n + 3, js.add3.call(n, 1, 2));
   }
 
   @Benchmark
   @OperationsPerInvocation(Peer.CALLBACKS)
-  public Object callback(Js js) {
+  public Object callback(PeerScriptRuntime js) {
     js.callbacksExpected.add(Peer.CALLBACKS);
     return js.burst.call(Peer.CALLBACKS);
   }
