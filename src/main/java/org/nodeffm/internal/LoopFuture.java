@@ -4,6 +4,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.nodeffm.RuntimeClosedException;
 
 /**
@@ -26,8 +27,27 @@ import org.nodeffm.RuntimeClosedException;
  * being stopped. The runtime clears its running flags before it calls {@code node::Stop} (as {@code
  * process.exit()} does before it stops the environment), and stopping is one way, so a work that
  * saw the mark sees the runtime stopped when it completes its future, after the JavaScript it ran.
+ *
+ * <p>A thread that waits ({@code join}, {@code get}) for a future that is not done spins first, for
+ * up to {@value #DEFAULT_SPIN_NANOS} ns (the system property {@code nodeffm.spinNanos}; 0: never),
+ * and parks only if the future is still not done then: a round trip through the event loop often
+ * takes less than parking and waking the waiter would. At most {@link #MAX_SPINNERS} threads of the
+ * process spin at a time, one less than the processors (none on one), so that spinners never
+ * outnumber the cores and starve the loop threads they wait for; the others park at once.
  */
 public final class LoopFuture<T> extends CompletableFuture<T> {
+  /** How long a waiter spins before it parks, by default. */
+  static final long DEFAULT_SPIN_NANOS = 20_000;
+
+  private static final long SPIN_NANOS =
+      Math.max(0, Long.getLong("nodeffm.spinNanos", DEFAULT_SPIN_NANOS));
+
+  /** The threads that may spin at a time: one less than the processors. */
+  static final int MAX_SPINNERS = Math.max(0, Runtime.getRuntime().availableProcessors() - 1);
+
+  /** The threads that spin now. */
+  private static final AtomicInteger SPINNERS = new AtomicInteger();
+
   private final LoopState loop;
   private final boolean work; // whether the outcome is checked
 
@@ -80,6 +100,7 @@ public final class LoopFuture<T> extends CompletableFuture<T> {
   @Override
   public T get() throws InterruptedException, ExecutionException {
     refuseWhileHoldingTheLock();
+    spinUntilDone(SPIN_NANOS);
     return super.get();
   }
 
@@ -87,13 +108,43 @@ public final class LoopFuture<T> extends CompletableFuture<T> {
   public T get(long timeout, TimeUnit unit)
       throws InterruptedException, ExecutionException, TimeoutException {
     refuseWhileHoldingTheLock();
+    spinUntilDone(Math.min(SPIN_NANOS, unit.toNanos(timeout)));
     return super.get(timeout, unit);
   }
 
   @Override
   public T join() {
     refuseWhileHoldingTheLock();
+    spinUntilDone(SPIN_NANOS);
     return super.join();
+  }
+
+  /**
+   * Spins for up to {@code nanos} until the future is done, if a spinner's slot is free (see the
+   * class comment); the wait that follows parks if it is still not done. Not on a virtual thread,
+   * whose carrier serves other virtual threads, nor on one that holds the lock (its wait fails or
+   * the future is done).
+   */
+  private void spinUntilDone(long nanos) {
+    if (nanos <= 0 || isDone() || Thread.currentThread().isVirtual()) {
+      return;
+    }
+    for (int spinning = SPINNERS.get(); ; spinning = SPINNERS.get()) {
+      if (spinning >= MAX_SPINNERS) {
+        return;
+      }
+      if (SPINNERS.compareAndSet(spinning, spinning + 1)) {
+        break;
+      }
+    }
+    try {
+      long start = System.nanoTime();
+      while (!isDone() && System.nanoTime() - start < nanos) {
+        Thread.onSpinWait();
+      }
+    } finally {
+      SPINNERS.decrementAndGet();
+    }
   }
 
   private void refuseWhileHoldingTheLock() {
