@@ -48,6 +48,11 @@ public final class LoopFuture<T> extends CompletableFuture<T> {
   /** The threads that spin now. */
   private static final AtomicInteger SPINNERS = new AtomicInteger();
 
+  /** The threads that spin now, for tests. */
+  static int spinners() {
+    return SPINNERS.get();
+  }
+
   private final LoopState loop;
   private final boolean work; // whether the outcome is checked
 
