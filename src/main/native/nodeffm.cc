@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -279,6 +280,9 @@ struct nodeffm_runtime {
   // Keeps the loop alive while the runtime runs; sent to wake the loop
   // thread when a direct call changed what it waits for.
   uv_async_t wakeup;
+  // nodeffm_runtime_call_after_turn(): made when the gate is next released.
+  napi_threadsafe_function after_turn = nullptr;
+  void* after_turn_data = nullptr;
   // When the loop thread's wait for events ends by itself, in uv_now() time
   // (kNoDeadline: it waits without a timeout).
   int64_t poll_deadline = kNoDeadline;
@@ -401,6 +405,16 @@ void WakeLoopIfNeeded(nodeffm_runtime* runtime) {
   }
 }
 
+// The call that nodeffm_runtime_call_after_turn() kept, if any; the thread
+// holds the gate, about to release it.
+void CallAfterTurn(nodeffm_runtime* runtime) {
+  napi_threadsafe_function function = runtime->after_turn;
+  if (function == nullptr) return;
+  runtime->after_turn = nullptr;
+  napi_call_threadsafe_function(
+      function, runtime->after_turn_data, napi_tsfn_nonblocking);
+}
+
 // Runs fn inside a callback scope; the thread holds the gate and has entered
 // the isolate and context.
 void RunDirect(nodeffm_runtime* runtime, nodeffm_direct_fn fn, void* data) {
@@ -437,6 +451,7 @@ int CallLocked(nodeffm_runtime* runtime,
   // JavaScript (the Locker's thread setup would have dropped an earlier one).
   if (!runtime->running.load()) return NODEFFM_CALL_STOPPED;
   RunDirect(runtime, fn, data);
+  CallAfterTurn(runtime);
   WakeLoopIfNeeded(runtime);
   return runtime->running.load() ? NODEFFM_CALL_OK : NODEFFM_CALL_TERMINATED;
 }
@@ -453,6 +468,7 @@ bool LoopTurn(nodeffm_runtime* runtime, int* timeout) {
     if (!runtime->running.load()) return false;
     uv.run(runtime->loop, UV_RUN_NOWAIT);
     if (!runtime->running.load()) return false;
+    CallAfterTurn(runtime);
     *timeout = uv.backend_timeout(runtime->loop);
     runtime->poll_deadline =
         *timeout < 0 ? kNoDeadline
@@ -462,9 +478,43 @@ bool LoopTurn(nodeffm_runtime* runtime, int* timeout) {
   return true;
 }
 
+// See nodeffm_set_loop_spin(): how long a loop thread polls before it blocks,
+// and whether one does now.
+std::atomic<int64_t> loop_spin_nanos{0};
+std::atomic<bool> loop_spinning{false};
+
+int64_t MonotonicNanos() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+// Polls epoll's descriptor without blocking, for up to loop_spin_nanos and
+// the timeout, unless another loop thread spins: true if events arrived.
+bool SpinForEvents(int backend_fd, int timeout) {
+  int64_t spin = loop_spin_nanos.load(std::memory_order_relaxed);
+  if (spin <= 0 || timeout == 0) return false;
+  if (timeout > 0) spin = std::min<int64_t>(spin, timeout * int64_t{1000000});
+  bool idle = false;
+  if (loop_spinning.load(std::memory_order_relaxed) ||
+      !loop_spinning.compare_exchange_strong(idle, true)) {
+    return false;
+  }
+  pollfd fd = {backend_fd, POLLIN, 0};
+  bool ready = false;
+  int64_t start = MonotonicNanos();
+  do {
+    ready = poll(&fd, 1, 0) > 0;
+  } while (!ready && MonotonicNanos() - start < spin);
+  loop_spinning.store(false, std::memory_order_release);
+  return ready;
+}
+
 // Waits without the gate until the loop has events (epoll's descriptor is
-// readable), the timeout passes or a signal interrupts.
+// readable), the timeout passes or a signal interrupts; spins first (see
+// nodeffm_set_loop_spin()).
 void WaitForEvents(int backend_fd, int timeout) {
+  if (SpinForEvents(backend_fd, timeout)) return;
   pollfd fd = {backend_fd, POLLIN, 0};
   poll(&fd, 1, timeout);
 }
@@ -537,6 +587,10 @@ int nodeffm_process_init(const char* const* options,
   }
   CopyError(process_error, error, error_size);
   return process_error.empty() ? 0 : 1;
+}
+
+void nodeffm_set_loop_spin(int64_t nanos) {
+  loop_spin_nanos.store(nanos, std::memory_order_relaxed);
 }
 
 nodeffm_runtime* nodeffm_runtime_new(
@@ -759,6 +813,17 @@ int nodeffm_runtime_call(nodeffm_runtime* runtime,
   }
   ReleaseUser(runtime);
   return status;
+}
+
+napi_status nodeffm_runtime_call_after_turn(nodeffm_runtime* runtime,
+                                            napi_threadsafe_function function,
+                                            void* data) {
+  if (runtime == nullptr || !runtime->gate.IsHeldByThisThread()) {
+    return napi_generic_failure;
+  }
+  runtime->after_turn = function;
+  runtime->after_turn_data = data;
+  return napi_ok;
 }
 
 int nodeffm_runtime_holds_lock(nodeffm_runtime* runtime) {

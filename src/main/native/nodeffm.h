@@ -75,6 +75,15 @@ int nodeffm_process_init(const char* const* options,
                          char* error,
                          size_t error_size);
 
+/* For the whole process: after each turn of an event loop, its loop thread
+ * polls for events without blocking for up to nanos (and never past the
+ * loop's own timeout) before it waits for them blocked: work that arrives
+ * meanwhile (a thread-safe function's call, I/O) starts without a thread
+ * wake-up. At most one loop thread of the process spins at a time; the
+ * others wait blocked at once. 0 (the default) or less: no loop spins.
+ * From any thread, at any time; it applies from the next wait on. */
+void nodeffm_set_loop_spin(int64_t nanos);
+
 /* A runtime that has not started yet; runtime_id is passed to the
  * listeners. */
 nodeffm_runtime* nodeffm_runtime_new(
@@ -219,6 +228,19 @@ int nodeffm_runtime_call(nodeffm_runtime* runtime,
  * thread inside fn of nodeffm_runtime_call(). A thread that holds it must
  * not wait for work of this runtime's event loop. */
 int nodeffm_runtime_holds_lock(nodeffm_runtime* runtime);
+
+/* From the thread that holds the runtime's lock: calls
+ * napi_call_threadsafe_function(function, data, napi_tsfn_nonblocking) once
+ * the lock is released at the end of the current turn of the event loop (or
+ * of the direct call), so that its call_js_cb runs in a later turn, after the
+ * timers due then. (A call made inside call_js_cb itself runs in the same
+ * turn: Node.js runs up to 1,000 calls of a thread-safe function per turn.)
+ * One such call is kept per runtime: a second one before the first is made
+ * replaces it. Dropped if the runtime stops first. Returns napi_ok, or
+ * napi_generic_failure if the calling thread does not hold the lock. */
+napi_status nodeffm_runtime_call_after_turn(nodeffm_runtime* runtime,
+                                            napi_threadsafe_function function,
+                                            void* data);
 
 /* The call_js_cb for napi_create_threadsafe_function: calls the JavaScript
  * function with one argument, the data pointer as an integer Number. If it

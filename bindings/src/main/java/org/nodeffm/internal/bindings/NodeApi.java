@@ -4777,6 +4777,63 @@ public class NodeApi {
         }
     }
 
+    private static class nodeffm_set_loop_spin {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            NodeApi.C_LONG
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("nodeffm_set_loop_spin");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void nodeffm_set_loop_spin(int64_t nanos)
+     * }
+     */
+    public static FunctionDescriptor nodeffm_set_loop_spin$descriptor() {
+        return nodeffm_set_loop_spin.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void nodeffm_set_loop_spin(int64_t nanos)
+     * }
+     */
+    public static MethodHandle nodeffm_set_loop_spin$handle() {
+        return nodeffm_set_loop_spin.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void nodeffm_set_loop_spin(int64_t nanos)
+     * }
+     */
+    public static MemorySegment nodeffm_set_loop_spin$address() {
+        return nodeffm_set_loop_spin.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void nodeffm_set_loop_spin(int64_t nanos)
+     * }
+     */
+    public static void nodeffm_set_loop_spin(long nanos) {
+        var mh$ = nodeffm_set_loop_spin.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("nodeffm_set_loop_spin", nanos);
+            }
+            mh$.invokeExact(nanos);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class nodeffm_runtime_new {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             NodeApi.C_POINTER,
@@ -5186,6 +5243,66 @@ public class NodeApi {
                 traceDowncall("nodeffm_runtime_holds_lock", runtime);
             }
             return (int)mh$.invokeExact(runtime);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class nodeffm_runtime_call_after_turn {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            NodeApi.C_INT,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER,
+            NodeApi.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = NodeApi.findOrThrow("nodeffm_runtime_call_after_turn");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * napi_status nodeffm_runtime_call_after_turn(nodeffm_runtime *runtime, napi_threadsafe_function function, void *data)
+     * }
+     */
+    public static FunctionDescriptor nodeffm_runtime_call_after_turn$descriptor() {
+        return nodeffm_runtime_call_after_turn.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * napi_status nodeffm_runtime_call_after_turn(nodeffm_runtime *runtime, napi_threadsafe_function function, void *data)
+     * }
+     */
+    public static MethodHandle nodeffm_runtime_call_after_turn$handle() {
+        return nodeffm_runtime_call_after_turn.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * napi_status nodeffm_runtime_call_after_turn(nodeffm_runtime *runtime, napi_threadsafe_function function, void *data)
+     * }
+     */
+    public static MemorySegment nodeffm_runtime_call_after_turn$address() {
+        return nodeffm_runtime_call_after_turn.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * napi_status nodeffm_runtime_call_after_turn(nodeffm_runtime *runtime, napi_threadsafe_function function, void *data)
+     * }
+     */
+    public static int nodeffm_runtime_call_after_turn(MemorySegment runtime, MemorySegment function, MemorySegment data) {
+        var mh$ = nodeffm_runtime_call_after_turn.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("nodeffm_runtime_call_after_turn", runtime, function, data);
+            }
+            return (int)mh$.invokeExact(runtime, function, data);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
