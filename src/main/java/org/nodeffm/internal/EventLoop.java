@@ -29,9 +29,9 @@ import org.nodeffm.internal.bindings.nodeffm_stop_listener;
  * <p>The runtime's JavaScript runs on the thread that holds the runtime's lock (see THE LOCK in
  * {@code nodeffm.h}): the loop thread during a turn of the event loop, or any thread inside a
  * direct call. A thread that holds it ({@link #holdsLock()}) runs work at once. Other threads have
- * two paths: {@link #submit} queues the work through the runtime's {@link TaskQueue} (a Node-API
- * thread-safe function: the caller takes no lock and never waits to queue), and the loop thread
- * runs it; {@link #call} runs it on the calling thread, which takes the lock ({@code
+ * two paths: {@link #submit} queues the work in the runtime's {@link TaskQueue} (a lock-free queue
+ * with a Node-API thread-safe function as its doorbell: the caller takes no lock and never waits
+ * to queue), and the loop thread runs it, in batches; {@link #call} runs it on the calling thread, which takes the lock ({@code
  * nodeffm_runtime_call}) while the event loop keeps running between the calls.
  *
  * <p>The thread has a stack of {@value #LOOP_STACK_SIZE} bytes; V8 may use all but the last {@value
@@ -124,7 +124,7 @@ public final class EventLoop implements LoopState {
   /** How long the JVM's shutdown waits for open runtimes to stop. */
   private static final long SHUTDOWN_WAIT_MILLIS = 5_000;
 
-  /** {@code call_js_cb} of the task queues; context: loop id, data: task id. */
+  /** {@code call_js_cb} of the task queues' doorbells; context: loop id, data: unused. */
   private static final MemorySegment RUN_TASK =
       napi_threadsafe_function_call_js.allocate(EventLoop::runTask, Arena.global());
 
@@ -145,11 +145,6 @@ public final class EventLoop implements LoopState {
   private final Thread loopThread;
   private final Object lifecycle = new Object();
   private boolean runtimeFreed; // guarded by lifecycle
-  private final AtomicLong lastTaskId = new AtomicLong();
-
-  /** Work queued to the event loop, by id. */
-  private final ConcurrentHashMap<Long, Task<?>> tasks = new ConcurrentHashMap<>();
-
   private final LoopFuture<Void> ready = new LoopFuture<>(this, false);
   private final LoopFuture<Integer> exit = new LoopFuture<>(this, false);
   private volatile boolean closing;
@@ -163,7 +158,7 @@ public final class EventLoop implements LoopState {
 
   // Set on the loop thread when the environment starts; read by other threads after `ready`.
   private volatile MemorySegment env = MemorySegment.NULL;
-  private volatile TaskQueue queue;
+  private volatile TaskQueue<Task<?>> queue;
 
   /**
    * Threads between their decision to call {@code nodeffm_runtime_call()} and its return, 2 each,
@@ -177,6 +172,7 @@ public final class EventLoop implements LoopState {
 
   /** A loop that has not started: {@link #start} starts it. Node.js must be loaded. */
   public EventLoop() {
+    NodeApi.nodeffm_set_loop_spin(LoopFuture.SPIN_NANOS);
     runtime = NodeApi.nodeffm_runtime_new(id, START, STOP, NativeThreadSafeFunction.FINALIZED);
     loopThread =
         Thread.ofPlatform().name(name).daemon().stackSize(LOOP_STACK_SIZE).unstarted(this::runLoop);
@@ -449,15 +445,8 @@ public final class EventLoop implements LoopState {
 
   /** Queues {@code work} for the loop thread ({@link #runTask} runs it). */
   private <T> void enqueue(Work<T> work, LoopFuture<T> result) {
-    TaskQueue tasksQueue = queue;
-    if (tasksQueue == null || closing) {
-      result.completeExceptionally(closedException());
-      return;
-    }
-    long taskId = lastTaskId.incrementAndGet();
-    tasks.put(taskId, new Task<>(work, result));
-    if (!tasksQueue.offer(taskId)) {
-      tasks.remove(taskId);
+    TaskQueue<Task<?>> tasksQueue = queue;
+    if (tasksQueue == null || closing || !tasksQueue.offer(new Task<>(work, result))) {
       result.completeExceptionally(closedException());
     }
   }
@@ -626,8 +615,10 @@ public final class EventLoop implements LoopState {
       }
       ready.completeExceptionally(new IllegalStateException(String.valueOf(failure), failureCause));
       RuntimeClosedException closed = closedException();
-      tasks.values().forEach(task -> task.result().completeExceptionally(closed));
-      tasks.clear();
+      TaskQueue<Task<?>> tasksQueue = queue;
+      if (tasksQueue != null) {
+        tasksQueue.failAll(task -> task.result().completeExceptionally(closed));
+      }
       try {
         listener.stopped(closed);
       } catch (Throwable t) {
@@ -663,7 +654,7 @@ public final class EventLoop implements LoopState {
               out),
           "napi_create_threadsafe_function");
       this.env = napiEnv;
-      this.queue = new TaskQueue(out.get(ADDRESS, 0));
+      this.queue = new TaskQueue<>(runtime, out.get(ADDRESS, 0));
     }
   }
 
@@ -671,31 +662,32 @@ public final class EventLoop implements LoopState {
   private void onStop(int code) {
     closing = true;
     exitCode = code;
-    TaskQueue tasksQueue = queue;
+    TaskQueue<Task<?>> tasksQueue = queue;
     if (tasksQueue != null) {
-      tasksQueue.close(); // Queued tasks are cancelled at teardown (env == NULL).
+      tasksQueue.close(); // Queued tasks fail at teardown (runLoop).
     }
   }
 
-  private void runTask(MemorySegment napiEnv, long taskId) {
-    Task<?> task = tasks.remove(taskId);
-    if (task == null) {
+  /**
+   * The task queue's doorbell rang: runs a batch of tasks, each in its own handle scope, inside the
+   * thread-safe function's callback scope (their microtasks run after the batch). Without an
+   * environment (teardown), the queued tasks fail.
+   */
+  private void runTasks(MemorySegment napiEnv) {
+    TaskQueue<Task<?>> tasksQueue = queue;
+    if (tasksQueue == null) {
       return;
     }
     if (napiEnv.equals(MemorySegment.NULL)) {
-      task.result().completeExceptionally(closedException());
-      return;
+      RuntimeClosedException closed = closedException();
+      tasksQueue.failAll(task -> task.result().completeExceptionally(closed));
+    } else {
+      tasksQueue.runBatch(task -> runQueued(napiEnv, task));
     }
-    run(napiEnv, task);
   }
 
-  /** A queued task: the thread-safe function's call opened its handle scope. */
-  private <T> void run(MemorySegment napiEnv, Task<T> task) {
-    try (NapiEnv env = env(napiEnv)) {
-      task.work().run(env, task.result());
-    } catch (Throwable t) {
-      task.result().completeExceptionally(t);
-    }
+  private <T> void runQueued(MemorySegment napiEnv, Task<T> task) {
+    runHere(napiEnv, task.work(), task.result());
   }
 
   @Override
@@ -710,7 +702,7 @@ public final class EventLoop implements LoopState {
     try {
       EventLoop loop = BY_ID.get(context.address());
       if (loop != null) {
-        loop.runTask(env, data.address());
+        loop.runTasks(env);
       }
     } catch (Throwable t) {
       Upcalls.logQuietly("a task on the event loop failed", t);
