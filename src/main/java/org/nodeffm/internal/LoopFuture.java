@@ -32,15 +32,19 @@ import org.nodeffm.RuntimeClosedException;
  * up to {@value #DEFAULT_SPIN_NANOS} ns (the system property {@code nodeffm.spinNanos}; 0: never),
  * and parks only if the future is still not done then: a round trip through the event loop often
  * takes less than parking and waking the waiter would. At most {@link #MAX_SPINNERS} threads of the
- * process spin at a time, one less than the processors (none on one), so that spinners never
- * outnumber the cores and starve the loop threads they wait for; the others park at once.
+ * process spin at a time, one less than the processors (none on one); the others park at once. A
+ * loop thread with nothing to do spins as long, for events, before it blocks, and at most one loop
+ * thread of the process does: with the waiters, spinners never outnumber the cores.
  */
 public final class LoopFuture<T> extends CompletableFuture<T> {
   /** How long a waiter spins before it parks, by default. */
   static final long DEFAULT_SPIN_NANOS = 20_000;
 
-  private static final long SPIN_NANOS =
-      Math.max(0, Long.getLong("nodeffm.spinNanos", DEFAULT_SPIN_NANOS));
+  /**
+   * How long a waiter spins before it parks; the loop threads spin as long for events before they
+   * block ({@code nodeffm_set_loop_spin}, set by {@link EventLoop}).
+   */
+  static final long SPIN_NANOS = Math.max(0, Long.getLong("nodeffm.spinNanos", DEFAULT_SPIN_NANOS));
 
   /** The threads that may spin at a time: one less than the processors. */
   static final int MAX_SPINNERS = Math.max(0, Runtime.getRuntime().availableProcessors() - 1);
