@@ -1,5 +1,6 @@
 package org.nodeffm.bench.peers;
 
+import com.caoccao.javet.enums.V8AwaitMode;
 import com.caoccao.javet.exceptions.JavetException;
 import com.caoccao.javet.interop.NodeRuntime;
 import com.caoccao.javet.interop.V8Host;
@@ -9,12 +10,15 @@ import com.caoccao.javet.interop.callback.JavetCallbackContext;
 import com.caoccao.javet.interop.callback.JavetCallbackType;
 import com.caoccao.javet.values.reference.V8ValueFunction;
 import com.caoccao.javet.values.reference.V8ValueGlobalObject;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -33,11 +37,16 @@ import org.openjdk.jmh.annotations.TearDown;
  * V8Locker} held for the whole trial ({@link #call1Locked}); JavaScript calling Java ({@link
  * #callback}); and calls from other threads than the runtime's ({@link #otherThread}, run with -t
  * 1, 2, 4: implicit mode locks the isolate for each call, which is how Javet lets threads share a
- * runtime).
+ * runtime). Javet's Node.js event loop turns only inside {@code await()}: {@link #otherThread} runs
+ * without it (a timer or I/O started by JavaScript never runs), {@link #otherThreadLoopLive} beside
+ * a thread that turns it ({@code await(RunNoWait)} every {@value #LOOP_PERIOD_MICROS} µs, so that a
+ * due timer runs within about that), which is what node-ffm's loop thread does for its calls.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class JavetBenchmark {
+  /** How often the loop-live variant turns Javet's event loop. */
+  static final long LOOP_PERIOD_MICROS = 50;
 
   /** A runtime and its functions, created by the thread that then uses it. */
   static final class Runtime implements AutoCloseable {
@@ -137,6 +146,61 @@ public class JavetBenchmark {
     }
   }
 
+  /**
+   * A runtime whose own thread, which created it, turns its event loop ({@code
+   * await(RunNoWait)} every {@value #LOOP_PERIOD_MICROS} µs) while the benchmark threads call it.
+   * (Javet 5.0.6 crashes, SIGSEGV in {@code NodeNative.await}, when another thread than the
+   * runtime's own calls {@code await()}, even under a {@link V8Locker}.)
+   */
+  @State(Scope.Benchmark)
+  public static class SharedLoopLive {
+    Runtime js;
+    final AtomicInteger n = new AtomicInteger();
+    final LongAdder echoCalls = new LongAdder();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final LongAdder turns = new LongAdder();
+    private final CompletableFuture<Runtime> started = new CompletableFuture<>();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+
+    @Setup(Level.Trial)
+    public void start() throws InterruptedException, ExecutionException {
+      Thread.ofPlatform().name("javet-owner").daemon().start(this::own);
+      js = started.get();
+    }
+
+    private void own() {
+      Runtime runtime;
+      try {
+        runtime = new Runtime();
+      } catch (Throwable t) {
+        started.completeExceptionally(t);
+        return;
+      }
+      started.complete(runtime);
+      try {
+        while (!stopping.get()) {
+          runtime.runtime.await(V8AwaitMode.RunNoWait);
+          turns.increment();
+          LockSupport.parkNanos(LOOP_PERIOD_MICROS * 1_000);
+        }
+        Peer.checkCount("echo calls", echoCalls.sum(), runtime.echoCalls());
+        runtime.close();
+        stopped.complete(null);
+      } catch (Throwable t) {
+        stopped.completeExceptionally(t);
+      }
+    }
+
+    @TearDown(Level.Trial)
+    public void stop() throws InterruptedException, ExecutionException {
+      stopping.set(true);
+      stopped.get();
+      if (turns.sum() == 0) {
+        throw new IllegalStateException("Javet's event loop never turned");
+      }
+    }
+  }
+
   @Benchmark
   public int call0(Own own) throws JavetException {
     return Peer.check(1, own.js.f0.callInteger(null));
@@ -174,6 +238,13 @@ public class JavetBenchmark {
 
   @Benchmark
   public int otherThread(Shared shared) throws JavetException {
+    int n = shared.n.incrementAndGet() & 0xffff;
+    shared.echoCalls.increment();
+    return Peer.check(n, shared.js.echo.callInteger(null, n));
+  }
+
+  @Benchmark
+  public int otherThreadLoopLive(SharedLoopLive shared) throws JavetException {
     int n = shared.n.incrementAndGet() & 0xffff;
     shared.echoCalls.increment();
     return Peer.check(n, shared.js.echo.callInteger(null, n));
