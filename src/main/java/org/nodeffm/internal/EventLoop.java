@@ -669,9 +669,10 @@ public final class EventLoop implements LoopState {
   }
 
   /**
-   * The task queue's doorbell rang: runs a batch of tasks, each in its own handle scope, inside the
-   * thread-safe function's callback scope (their microtasks run after the batch). Without an
-   * environment (teardown), the queued tasks fail.
+   * The task queue's doorbell rang: runs a batch of tasks inside the handle scope and the callback
+   * scope that Node.js opened for the thread-safe function's call (their handles live until the
+   * batch ends, at most {@link TaskQueue#BATCH} tasks' worth; their microtasks run after it).
+   * Without an environment (teardown), the queued tasks fail.
    */
   private void runTasks(MemorySegment napiEnv) {
     TaskQueue<Task<?>> tasksQueue = queue;
@@ -687,7 +688,11 @@ public final class EventLoop implements LoopState {
   }
 
   private <T> void runQueued(MemorySegment napiEnv, Task<T> task) {
-    runHere(napiEnv, task.work(), task.result());
+    try (NapiEnv env = env(napiEnv)) {
+      task.work().run(env, task.result());
+    } catch (Throwable t) {
+      task.result().completeExceptionally(t);
+    }
   }
 
   @Override
