@@ -45,3 +45,15 @@ int64_t nodeffm_bench_pairs(napi_threadsafe_function tsfn, int32_t n) {
   }
   return ok;
 }
+
+/*
+ * Nothing, with napi_call_threadsafe_function's signature: a Java loop that
+ * calls it through FFM (ProducerCostBenchmark.noop) pays the downcall and
+ * nothing else, so its time per call is what crossing from Java to C costs.
+ */
+int32_t nodeffm_bench_noop(napi_threadsafe_function tsfn, void* data, int32_t mode) {
+  (void)tsfn;
+  (void)data;
+  (void)mode;
+  return 0;
+}

@@ -179,6 +179,26 @@ class ContractTest {
     }
   }
 
+  /**
+   * A call needs a reference of the calling thread, whichever thread took its first reference last
+   * (the one whose references a call finds without the thread-local lookup).
+   */
+  @Test
+  void aCallNeedsAReferenceOfTheCallingThread() throws InterruptedException {
+    ThreadSafeFunction function = inState(State.OPEN); // This thread's, then the holder's.
+    assertEquals(NapiStatus.OK, function.release()); // This thread's only reference.
+    assertThrows(IllegalStateException.class, () -> function.call(1, CallMode.NONBLOCKING));
+    assertEquals(NapiStatus.OK, holder.run(() -> function.call(1, CallMode.NONBLOCKING)));
+    assertEquals(NapiStatus.OK, function.acquire().status()); // Now this thread's is the last.
+    assertEquals(NapiStatus.OK, holder.run(function::release)); // The holder's only reference.
+    assertThrows(
+        IllegalStateException.class,
+        () -> holder.run(() -> function.call(1, CallMode.NONBLOCKING)));
+    assertEquals(NapiStatus.OK, function.call(1, CallMode.NONBLOCKING));
+    assertEquals(1, function.references());
+    finishAndCheckFinalizedOnce(function, State.OPEN);
+  }
+
   @Test
   void blockedCallersAreWokenWhenTheRuntimeCloses() throws InterruptedException {
     ThreadSafeFunction function = startWithBlockableLoop(1);

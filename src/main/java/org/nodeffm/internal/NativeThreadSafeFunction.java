@@ -1,9 +1,14 @@
 package org.nodeffm.internal;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
@@ -32,6 +37,20 @@ public final class NativeThreadSafeFunction implements ThreadSafeFunction {
       nodeffm_finalize_listener.allocate(NativeThreadSafeFunction::finalized, Arena.global());
 
   private static final Cleaner CLEANER = Cleaner.create();
+
+  /**
+   * {@code napi_call_threadsafe_function} with its {@code data} as a 64-bit integer: a pointer and
+   * a 64-bit integer are passed alike on the 64-bit platforms node-ffm runs on, and the payload is
+   * one. The binding's {@code MemorySegment} argument would need a segment per call, which escape
+   * analysis removes only when the binding is inlined into {@link #call(long, CallMode)}: in a
+   * JIT-compiled fork where it was not, every call allocated one (40 bytes).
+   */
+  private static final MethodHandle CALL =
+      Linker.nativeLinker()
+          .downcallHandle(
+              NodeApi.napi_call_threadsafe_function$address(),
+              FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+
   private static final int BLOCKING = NodeApi.napi_tsfn_blocking();
   private static final int NONBLOCKING = NodeApi.napi_tsfn_nonblocking();
   private static final int RELEASE = NodeApi.napi_tsfn_release();
@@ -225,17 +244,21 @@ public final class NativeThreadSafeFunction implements ThreadSafeFunction {
               + " CallMode.NONBLOCKING there)");
     }
     try {
-      int status =
-          NodeApi.napi_call_threadsafe_function(
-              handle,
-              MemorySegment.ofAddress(payload),
-              mode == CallMode.BLOCKING ? BLOCKING : NONBLOCKING);
+      int status = callNative(handle, payload, mode == CallMode.BLOCKING ? BLOCKING : NONBLOCKING);
       if (status == CLOSING) {
         dropReference(mine);
       }
       return NapiStatus.of(status);
     } finally {
       java.lang.ref.Reference.reachabilityFence(this);
+    }
+  }
+
+  private static int callNative(MemorySegment handle, long payload, int mode) {
+    try {
+      return (int) CALL.invokeExact(handle, payload, mode);
+    } catch (Throwable t) {
+      throw new AssertionError("should not reach here", t);
     }
   }
 

@@ -8,9 +8,15 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.nodeffm.JavaFunction;
 import org.nodeffm.NodeRuntime;
 import org.nodeffm.napi.ThreadSafeFunction;
 
@@ -41,18 +47,26 @@ final class Node {
           + "  setImmediate(spin);"
           + "})();";
 
+  /** The JavaScript name of {@link Parking}. */
+  private static final String PARK = "nodeffmBenchPark";
+
   final NodeRuntime runtime;
   final ThreadSafeFunction function;
   private final ExecutorService owner;
+  private final Parking parking;
+  /** The task in which the event loop thread is parked, while it is. */
+  private CompletableFuture<Object> parked;
   private int threads;
   private long accepted;
   private boolean done;
   private boolean closed;
 
-  private Node(NodeRuntime runtime, ThreadSafeFunction function, ExecutorService owner) {
+  private Node(
+      NodeRuntime runtime, ThreadSafeFunction function, ExecutorService owner, Parking parking) {
     this.runtime = runtime;
     this.function = function;
     this.owner = owner;
+    this.parking = parking;
   }
 
   /** Points node-ffm at the given flavour of libnode (set up by bench/run). */
@@ -79,8 +93,14 @@ final class Node {
           .submit(
               () -> {
                 NodeRuntime runtime = NodeRuntime.start(BOOTSTRAP + (busy ? BUSY : ""));
+                Parking parking = new Parking();
+                runtime.expose(PARK, parking);
                 return new Node(
-                    runtime, runtime.createThreadSafeFunction(runtime.function(jsFunction), maxQueueSize, 42), owner);
+                    runtime,
+                    runtime.createThreadSafeFunction(
+                        runtime.function(jsFunction), maxQueueSize, 42),
+                    owner,
+                    parking);
               })
           .get();
     } catch (InterruptedException | ExecutionException e) {
@@ -131,16 +151,69 @@ final class Node {
     }
   }
 
+  /**
+   * Parks the event loop thread: it runs a JavaScript task that calls Java, which waits until
+   * {@link #unparkLoop}. Meanwhile the loop drains no thread-safe function's queue, so the calls
+   * made then contend with no consumer for the queue's lock. Returns once the thread is parked.
+   */
+  synchronized void parkLoop() {
+    if (parked != null) {
+      throw new IllegalStateException("the event loop is parked already");
+    }
+    parking.gate = new CountDownLatch(1);
+    parked = runtime.evalAsync(PARK + "()");
+    try {
+      if (!parking.entered.tryAcquire(60, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the event loop did not park within 60 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Lets the event loop thread go on, if {@link #parkLoop} parked it. */
+  synchronized void unparkLoop() {
+    if (parked == null) {
+      return;
+    }
+    parking.gate.countDown();
+    try {
+      parked.get(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("the parked event loop did not go on", e);
+    } finally {
+      parked = null;
+    }
+  }
+
+  /** The Java function in which the event loop thread waits while parked. */
+  private static final class Parking implements JavaFunction {
+    final Semaphore entered = new Semaphore(0);
+    volatile CountDownLatch gate;
+
+    @Override
+    public Object call(Object... args) throws InterruptedException {
+      entered.release();
+      gate.await();
+      return null;
+    }
+  }
+
   /** How many calls have run in JavaScript. */
   long callsRun() {
     return runtime.eval(Long.class, "calls");
   }
 
   /**
-   * Waits until JavaScript has run as many calls as were accepted, and fails if more ran, or if
-   * fewer ran within 120 s: every accepted call runs exactly once.
+   * Waits until JavaScript has run as many calls as were accepted (after {@link #unparkLoop}), and
+   * fails if more ran, or if fewer ran within 120 s: every accepted call runs exactly once.
    */
   void awaitCallsRun(long expected) {
+    unparkLoop();
     long deadline = System.nanoTime() + 120_000_000_000L;
     long run;
     while ((run = callsRun()) < expected) {
@@ -185,6 +258,35 @@ final class Node {
         LINKER.downcallHandle(
             LIBRARY.find("nodeffm_bench_pairs").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    /** napi_call_threadsafe_function's signature. */
+    private static final FunctionDescriptor CALL_SIGNATURE =
+        FunctionDescriptor.of(
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+    /** libnode's own function, found through bench_driver's dependency on libnode. */
+    private static final MethodHandle CALL =
+        LINKER.downcallHandle(
+            LIBRARY.find("napi_call_threadsafe_function").orElseThrow(), CALL_SIGNATURE);
+    private static final MethodHandle NOOP =
+        LINKER.downcallHandle(LIBRARY.find("nodeffm_bench_noop").orElseThrow(), CALL_SIGNATURE);
+    /**
+     * The same two with {@link Linker.Option#critical}: no thread-state transition (a bound, for
+     * the benchmark only; see ProducerCostBenchmark#rawCritical).
+     */
+    private static final MethodHandle CALL_CRITICAL =
+        LINKER.downcallHandle(
+            LIBRARY.find("napi_call_threadsafe_function").orElseThrow(),
+            CALL_SIGNATURE,
+            Linker.Option.critical(false));
+    private static final MethodHandle NOOP_CRITICAL =
+        LINKER.downcallHandle(
+            LIBRARY.find("nodeffm_bench_noop").orElseThrow(),
+            CALL_SIGNATURE,
+            Linker.Option.critical(false));
+
+    /** napi_tsfn_nonblocking (node_api_types.h). */
+    static final int NONBLOCKING = 0;
+    /** napi_ok. */
+    static final int OK = 0;
 
     private Native() {}
 
@@ -192,6 +294,45 @@ final class Node {
     static long calls(MemorySegment function, int n, boolean blocking) {
       try {
         return (long) CALLS.invokeExact(function, n, blocking ? 1 : 0);
+      } catch (Throwable t) {
+        throw t instanceof RuntimeException e ? e : new IllegalStateException(t);
+      }
+    }
+
+    /**
+     * One {@code napi_call_threadsafe_function} through a plain FFM downcall, as node-ffm makes it
+     * but without its bookkeeping; returns the {@code napi_status}.
+     */
+    static int call(MemorySegment function, long payload, int mode) {
+      try {
+        return (int) CALL.invokeExact(function, MemorySegment.ofAddress(payload), mode);
+      } catch (Throwable t) {
+        throw t instanceof RuntimeException e ? e : new IllegalStateException(t);
+      }
+    }
+
+    /** The empty C function {@code nodeffm_bench_noop}, with {@link #call}'s arguments. */
+    static int noop(MemorySegment function, long payload, int mode) {
+      try {
+        return (int) NOOP.invokeExact(function, MemorySegment.ofAddress(payload), mode);
+      } catch (Throwable t) {
+        throw t instanceof RuntimeException e ? e : new IllegalStateException(t);
+      }
+    }
+
+    /** {@link #call} through a critical downcall. */
+    static int callCritical(MemorySegment function, long payload, int mode) {
+      try {
+        return (int) CALL_CRITICAL.invokeExact(function, MemorySegment.ofAddress(payload), mode);
+      } catch (Throwable t) {
+        throw t instanceof RuntimeException e ? e : new IllegalStateException(t);
+      }
+    }
+
+    /** {@link #noop} through a critical downcall. */
+    static int noopCritical(MemorySegment function, long payload, int mode) {
+      try {
+        return (int) NOOP_CRITICAL.invokeExact(function, MemorySegment.ofAddress(payload), mode);
       } catch (Throwable t) {
         throw t instanceof RuntimeException e ? e : new IllegalStateException(t);
       }
