@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Close under load on the direct path (issue 18): four direct callers (platform and virtual
- * threads) while the runtime closes after a random delay, one child JVM per round ({@link
+ * threads; every fifth call queued, waiting for its future) while the runtime closes after a
+ * random delay, one child JVM per round ({@link
  * DirectCallMain} {@code close-race}), {@code -Dnodeffm.direct.rounds} rounds (100): no crash, no
  * hang, every call ends with its exact value or {@link RuntimeClosedException}.
  */

@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -487,8 +488,9 @@ class DirectCallTest {
 
     /**
      * Starts a runtime, {@code threads} callers (platform and virtual, alternately) that call
-     * directly until the runtime is closed, closes it after {@code closeAfterMicros}, and checks
-     * that each call ended with its exact value or {@link RuntimeClosedException}.
+     * directly (and every fifth call queued, waiting for its future) until the runtime is closed,
+     * closes it after {@code closeAfterMicros}, and checks that each call ended with its exact
+     * value or {@link RuntimeClosedException}.
      *
      * @return the calls that ended with their value, and those with RuntimeClosedException
      */
@@ -520,7 +522,7 @@ class DirectCallTest {
                         try {
                           Object expected;
                           Object got;
-                          switch ((int) (i % 4)) {
+                          switch ((int) (i % 5)) {
                             case 0 -> {
                               expected = n;
                               got = echo.call(Long.class, n);
@@ -537,13 +539,17 @@ class DirectCallTest {
                               expected = n + 1;
                               got = object.callMember(Long.class, "plus", n, 1);
                             }
-                            default -> {
+                            case 3 -> {
                               expected = Long.toString(n);
                               got = node.eval(String.class, "'" + n + "'");
                             }
+                            default -> {
+                              expected = n;
+                              got = queued(echo.callAsync(Long.class, n));
+                            }
                           }
                           if (!expected.equals(got)) {
-                            violations.add("call " + i % 4 + " gave " + got + ", not " + expected);
+                            violations.add("call " + i % 5 + " gave " + got + ", not " + expected);
                             return;
                           }
                           values.incrementAndGet();
@@ -551,7 +557,7 @@ class DirectCallTest {
                           closed.incrementAndGet();
                           return;
                         } catch (Throwable e) {
-                          violations.add("call " + i % 4 + " threw " + e);
+                          violations.add("call " + i % 5 + " threw " + e);
                           return;
                         }
                       }
@@ -571,6 +577,15 @@ class DirectCallTest {
       }
       assertNotNull(node.onExit().getNow(null), "closed");
       return new long[] {values.get(), closed.get()};
+    }
+
+    /** The value of a queued call, or the exception it failed with, as a direct call's. */
+    private static <T> T queued(CompletableFuture<T> result) throws Throwable {
+      try {
+        return result.join();
+      } catch (CompletionException e) {
+        throw e.getCause();
+      }
     }
   }
 }
