@@ -483,12 +483,6 @@ bool LoopTurn(nodeffm_runtime* runtime, int* timeout) {
 std::atomic<int64_t> loop_spin_nanos{0};
 std::atomic<bool> loop_spinning{false};
 
-int64_t MonotonicNanos() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
-}
-
 // Polls epoll's descriptor without blocking, for up to loop_spin_nanos and
 // the timeout, unless another loop thread spins: true if events arrived.
 bool SpinForEvents(int backend_fd, int timeout) {
@@ -502,10 +496,10 @@ bool SpinForEvents(int backend_fd, int timeout) {
   }
   pollfd fd = {backend_fd, POLLIN, 0};
   bool ready = false;
-  int64_t start = MonotonicNanos();
+  uint64_t start = NowNs();
   do {
     ready = poll(&fd, 1, 0) > 0;
-  } while (!ready && MonotonicNanos() - start < spin);
+  } while (!ready && NowNs() - start < static_cast<uint64_t>(spin));
   loop_spinning.store(false, std::memory_order_release);
   return ready;
 }
