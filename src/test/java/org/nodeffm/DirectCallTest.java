@@ -20,7 +20,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -399,40 +398,16 @@ class DirectCallTest {
   @Test
   void callersAndTheLoopDoNotStarveEachOther() throws Exception {
     // Callers in tight loops on 3 threads: a 5 ms interval on the loop thread keeps ticking.
-    AtomicLong ticks = new AtomicLong();
-    node.expose(
-        "tick",
-        args -> {
-          ticks.incrementAndGet();
-          return null;
-        });
-    node.eval("globalThis.ticker = setInterval(() => tick(), 5)");
     JsFunction echo = node.function("(x) => x");
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicLong calls = new AtomicLong();
-    List<Thread> callers = new ArrayList<>();
-    for (int t = 0; t < 3; t++) {
-      callers.add(
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    while (!stop.get()) {
-                      echo.call(1);
-                      calls.incrementAndGet();
-                    }
-                  }));
-    }
-    Thread.sleep(100);
-    long ticksBefore = ticks.get();
-    long callsBefore = calls.get();
-    Thread.sleep(500);
-    long ticked = ticks.get() - ticksBefore;
-    long called = calls.get() - callsBefore;
-    stop.set(true);
-    for (Thread caller : callers) {
-      caller.join();
-    }
-    node.eval("clearInterval(ticker)");
+    TicksUnderLoad.Measured measured =
+        TicksUnderLoad.measure(
+            node,
+            () -> {
+              echo.call(1);
+              return 1;
+            });
+    long ticked = measured.ticks();
+    long called = measured.calls();
     System.out.printf("fairness: %d ticks of 5 ms and %d calls in 500 ms%n", ticked, called);
     assertTrue(ticked >= 40, "the loop ticked " + ticked + " times in 500 ms, not about 100");
     assertTrue(called > 1_000, "only " + called + " calls in 500 ms");

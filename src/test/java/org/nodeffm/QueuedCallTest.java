@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -99,45 +98,20 @@ class QueuedCallTest {
 
   @Test
   void aFloodOfQueuedCallsDoesNotStarveTheLoopsTimers() throws Exception {
-    AtomicLong ticks = new AtomicLong();
-    node.expose(
-        "tick",
-        args -> {
-          ticks.incrementAndGet();
-          return null;
-        });
-    node.eval("globalThis.ticker = setInterval(() => tick(), 5)");
     JsFunction echo = node.function("(x) => x");
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicLong calls = new AtomicLong();
-    List<Thread> callers = new ArrayList<>();
-    for (int t = 0; t < 3; t++) {
-      callers.add(
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    List<CompletableFuture<Object>> window = new ArrayList<>();
-                    while (!stop.get()) {
-                      for (int i = 0; i < 1_000; i++) {
-                        window.add(echo.callAsync(i));
-                      }
-                      window.forEach(CompletableFuture::join);
-                      calls.addAndGet(window.size());
-                      window.clear();
-                    }
-                  }));
-    }
-    Thread.sleep(100);
-    long ticksBefore = ticks.get();
-    long callsBefore = calls.get();
-    Thread.sleep(500);
-    long ticked = ticks.get() - ticksBefore;
-    long called = calls.get() - callsBefore;
-    stop.set(true);
-    for (Thread caller : callers) {
-      caller.join();
-    }
-    node.eval("clearInterval(ticker)");
+    TicksUnderLoad.Measured measured =
+        TicksUnderLoad.measure(
+            node,
+            () -> {
+              List<CompletableFuture<Object>> window = new ArrayList<>();
+              for (int i = 0; i < 1_000; i++) {
+                window.add(echo.callAsync(i));
+              }
+              window.forEach(CompletableFuture::join);
+              return window.size();
+            });
+    long ticked = measured.ticks();
+    long called = measured.calls();
     System.out.printf("queued flood: %d ticks of 5 ms and %d calls in 500 ms%n", ticked, called);
     assertTrue(ticked >= 40, "the loop ticked " + ticked + " times in 500 ms, not about 100");
     assertTrue(called > 10_000, "only " + called + " calls in 500 ms");
